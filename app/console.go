@@ -9,7 +9,7 @@ import (
 )
 
 // runConsole opens the operator console window and blocks until it closes.
-func runConsole(ctx context.Context, stderr io.Writer) int {
+func runConsole(ctx context.Context, _ []string, stderr io.Writer) int {
 	a := fyneapp.NewWithID("io.gradewatch.console")
 	w := a.NewWindow("Gradewatch")
 	w.SetContent(widget.NewLabel("Gradewatch: the console is not built yet."))
