@@ -1,0 +1,512 @@
+package config
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// CurrentVersion is the version of the file format written by Save.
+const CurrentVersion = 1
+
+// Config is the contents of a configuration file.
+type Config struct {
+	// Version is the file format version; 0 is read as CurrentVersion.
+	Version int `json:"version"`
+	// Demo marks a workspace created by "gradewatch init --demo"; only such
+	// a workspace may be recreated over by init.
+	Demo       bool       `json:"demo,omitempty"`
+	Database   Database   `json:"database"`
+	Tables     Tables     `json:"tables"`
+	Sources    []Source   `json:"sources"`
+	Model      Model      `json:"model"`
+	Images     Images     `json:"images"`
+	Review     Review     `json:"review"`
+	Operator   Operator   `json:"operator"`
+	Supervisor Supervisor `json:"supervisor"`
+
+	// dir is the folder of the file the configuration was loaded from or
+	// saved to; relative paths resolve against it. Empty means the
+	// working directory.
+	dir string
+}
+
+// Database says how to reach the database that holds the source tables and
+// Gradewatch's own tables.
+type Database struct {
+	// Driver is "sqlite" (embedded, the default) or "sqlserver".
+	Driver string `json:"driver"`
+	// DSN is the connection string written in the file. For SQLite it is
+	// the database file (relative to the config file's folder). For SQL
+	// Server it must not contain a password: use DSNEnv, or integrated
+	// authentication (no user name in the DSN).
+	DSN string `json:"dsn,omitempty"`
+	// DSNEnv names an environment variable that holds the connection
+	// string; it takes precedence over DSN.
+	DSNEnv string `json:"dsn_env,omitempty"`
+	// Password exists only so that a password written into the file is
+	// recognised and refused with a helpful error. It is never used.
+	Password string `json:"password,omitempty"`
+}
+
+// Tables are the names of the tables Gradewatch creates and owns. Each may
+// carry a schema prefix ("dbo.gw_results").
+type Tables struct {
+	Results     string `json:"results"`
+	Overrides   string `json:"overrides"`
+	Checkpoints string `json:"checkpoints"`
+	Rejects     string `json:"rejects"`
+}
+
+// Source is one watched source table.
+type Source struct {
+	// Name identifies the source in results and the console.
+	Name string `json:"name"`
+	// Table is the source table or view.
+	Table string `json:"table"`
+	// Key is the key column; results are unique on (source, key).
+	Key string `json:"key"`
+	// Mode is the watermark mode: "key", "rowversion" or "claim".
+	Mode string `json:"mode"`
+	// Columns names the other columns the mode and layout need.
+	Columns Columns `json:"columns"`
+	// Metadata are columns carried into every result (product, lot, ...).
+	Metadata []string `json:"metadata,omitempty"`
+	// Layout says how a scan is stored and normalised.
+	Layout Layout `json:"layout"`
+	// Width and Height are the scan's size in cells.
+	Width  int `json:"width"`
+	Height int `json:"height"`
+	// Interval is the poll interval, a Go duration such as "10s".
+	Interval string `json:"interval"`
+	// BatchSize is the most rows read per poll.
+	BatchSize int `json:"batch_size"`
+	// SettleLookback ("key" mode) is how far back in time rows are re-read
+	// so that a row whose transaction committed late is still graded.
+	SettleLookback string `json:"settle_lookback,omitempty"`
+	// Lease ("claim" mode) is how long a claim holds before another
+	// console may take the row.
+	Lease string `json:"lease,omitempty"`
+	// Points describes the points table of a "points" layout.
+	Points *Points `json:"points,omitempty"`
+	// Disabled sources are kept in the file but not polled.
+	Disabled bool `json:"disabled,omitempty"`
+}
+
+// Columns are the source columns used besides the key.
+type Columns struct {
+	// Payload holds the scan for blob, image and text layouts.
+	Payload string `json:"payload,omitempty"`
+	// RowVersion is the ROWVERSION column ("rowversion" mode).
+	RowVersion string `json:"rowversion,omitempty"`
+	// Status is the claim status column ("claim" mode).
+	Status string `json:"status,omitempty"`
+	// Time is an optional creation time column used by the settle lookback.
+	Time string `json:"time,omitempty"`
+}
+
+// Layout says how a scan's payload is turned into a matrix.
+type Layout struct {
+	// Kind is "blob", "image", "text" or "points".
+	Kind string `json:"kind"`
+	// DType is the element type of a blob: "uint8", "uint16", "float32"
+	// or "float64".
+	DType string `json:"dtype,omitempty"`
+	// Normalisation maps measurements to [0,1].
+	Normalisation Normalisation `json:"normalisation"`
+	// MaxInvalid is the largest share (0..1) of NaN or missing cells a
+	// scan may have before it is rejected; 0 means the decoder's default.
+	MaxInvalid float64 `json:"max_invalid,omitempty"`
+}
+
+// Normalisation maps a scan's measurements to [0,1].
+type Normalisation struct {
+	// Kind is "min-max" (per scan, the default), "fixed" or "z-score".
+	Kind string `json:"kind"`
+	// Min and Max are the "fixed" range.
+	Min *float64 `json:"min,omitempty"`
+	Max *float64 `json:"max,omitempty"`
+	// Sigma is the "z-score" clamp in standard deviations (default 3).
+	Sigma float64 `json:"sigma,omitempty"`
+}
+
+// Points describes the points table of a "points" layout: one row per
+// measured cell.
+type Points struct {
+	// Table is the points table.
+	Table string `json:"table"`
+	// ScanKey is the column that references the source row's key.
+	ScanKey string `json:"scan_key"`
+	// Value is the measurement column.
+	Value string `json:"value"`
+	// X and Y are the cell's column and row (both, or neither).
+	X string `json:"x,omitempty"`
+	Y string `json:"y,omitempty"`
+	// Index is a position index used when X and Y are not given.
+	Index string `json:"index,omitempty"`
+	// Order maps Index to a cell: "row-major", "column-major" or
+	// "serpentine".
+	Order string `json:"order,omitempty"`
+}
+
+// Model is the classifier that grades the scans.
+type Model struct {
+	// Path is the .onnx file; a sidecar <name>.json beside it is read too.
+	Path string `json:"path"`
+	// Watch reloads the model when the file changes.
+	Watch *bool `json:"watch,omitempty"`
+}
+
+// Images controls saving each graded scan as a PNG.
+type Images struct {
+	Folder  string `json:"folder"`
+	Enabled bool   `json:"enabled"`
+}
+
+// Review configures the review queue.
+type Review struct {
+	// Threshold is the confidence (0..1) below which a result is queued
+	// for review.
+	Threshold float64 `json:"threshold"`
+}
+
+// Operator holds defaults for the operator console.
+type Operator struct {
+	// Name is the default operator name offered at shift start.
+	Name string `json:"name,omitempty"`
+	// Workstation overrides the host name recorded with overrides.
+	Workstation string `json:"workstation,omitempty"`
+	// Reasons is the pick-list of override reasons.
+	Reasons []string `json:"reasons,omitempty"`
+}
+
+// Supervisor protects the settings screen.
+type Supervisor struct {
+	// PINHash is the salted hash made by HashPIN; empty means no PIN.
+	PINHash string `json:"pin_hash,omitempty"`
+}
+
+// Defaults for fields the file leaves out.
+const (
+	DefaultDriver          = "sqlite"
+	DefaultSQLiteDSN       = "gradewatch.db"
+	DefaultInterval        = "10s"
+	DefaultBatchSize       = 256
+	DefaultSettleLookback  = "30s"
+	DefaultLease           = "2m"
+	DefaultReviewThreshold = 0.8
+	DefaultImageFolder     = "images"
+)
+
+// DefaultReasons is the override reason pick-list used when the file has
+// none.
+var DefaultReasons = []string{"misclassified", "scan artefact", "borderline", "customer specification", "other"}
+
+// DefaultTables are the table names used when the file leaves them out.
+var DefaultTables = Tables{
+	Results:     "gw_results",
+	Overrides:   "gw_overrides",
+	Checkpoints: "gw_checkpoints",
+	Rejects:     "gw_rejects",
+}
+
+// Parse decodes a configuration file's bytes, fills in defaults and
+// validates the result. Unknown fields are refused so that a misspelt
+// setting does not silently fall back to its default.
+func Parse(data []byte) (*Config, error) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	var c Config
+	if err := dec.Decode(&c); err != nil {
+		return nil, describeJSONError(data, err)
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return nil, errors.New("config: unexpected data after the JSON object; the file must hold exactly one object")
+	}
+	c.applyDefaults()
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+// describeJSONError turns a decoding error into one that says where in the
+// file the problem is.
+func describeJSONError(data []byte, err error) error {
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syn):
+		line, col := position(data, syn.Offset)
+		return fmt.Errorf("config: line %d, column %d: %v; fix the JSON syntax there", line, col, syn)
+	case errors.As(err, &typ):
+		field := typ.Field
+		if field == "" {
+			field = "(top level)"
+		}
+		return fmt.Errorf("config: %s: a JSON %s cannot be a %s; write a %s", field, typ.Value, typ.Type, typ.Type)
+	case errors.Is(err, io.EOF):
+		return errors.New("config: the file is empty; write a JSON object or run gradewatch init")
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return errors.New("config: the JSON ends early; close every { and [")
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		return fmt.Errorf("config: %s is not a setting; check its spelling", strings.TrimPrefix(err.Error(), "json: "))
+	}
+	return fmt.Errorf("config: %w", err)
+}
+
+// position returns the 1-based line and column of a byte offset.
+func position(data []byte, offset int64) (line, col int) {
+	if offset > int64(len(data)) {
+		offset = int64(len(data))
+	}
+	line, col = 1, 1
+	for _, b := range data[:offset] {
+		if b == '\n' {
+			line++
+			col = 1
+		} else {
+			col++
+		}
+	}
+	return line, col
+}
+
+// applyDefaults fills in settings the file left out.
+func (c *Config) applyDefaults() {
+	if c.Version == 0 {
+		c.Version = CurrentVersion
+	}
+	if c.Database.Driver == "" {
+		c.Database.Driver = DefaultDriver
+	}
+	if c.Database.Driver == "sqlite" && c.Database.DSN == "" && c.Database.DSNEnv == "" {
+		c.Database.DSN = DefaultSQLiteDSN
+	}
+	t := &c.Tables
+	for _, f := range []struct {
+		v   *string
+		def string
+	}{
+		{&t.Results, DefaultTables.Results},
+		{&t.Overrides, DefaultTables.Overrides},
+		{&t.Checkpoints, DefaultTables.Checkpoints},
+		{&t.Rejects, DefaultTables.Rejects},
+	} {
+		if *f.v == "" {
+			*f.v = f.def
+		}
+	}
+	for i := range c.Sources {
+		s := &c.Sources[i]
+		if s.Mode == "" {
+			s.Mode = "key"
+		}
+		if s.Interval == "" {
+			s.Interval = DefaultInterval
+		}
+		if s.BatchSize == 0 {
+			s.BatchSize = DefaultBatchSize
+		}
+		if s.Mode == "key" && s.SettleLookback == "" {
+			s.SettleLookback = DefaultSettleLookback
+		}
+		if s.Mode == "claim" && s.Lease == "" {
+			s.Lease = DefaultLease
+		}
+		if s.Layout.Normalisation.Kind == "" {
+			s.Layout.Normalisation.Kind = "min-max"
+		}
+		if s.Layout.Kind == "blob" && s.Layout.DType == "" {
+			s.Layout.DType = "uint8"
+		}
+		if p := s.Points; p != nil && p.Index != "" && p.Order == "" {
+			p.Order = "row-major"
+		}
+	}
+	if c.Images.Folder == "" {
+		c.Images.Folder = DefaultImageFolder
+	}
+	if c.Review.Threshold == 0 {
+		c.Review.Threshold = DefaultReviewThreshold
+	}
+	if len(c.Operator.Reasons) == 0 {
+		c.Operator.Reasons = append([]string(nil), DefaultReasons...)
+	}
+}
+
+// Default returns a configuration with every default filled in and no
+// sources; its relative paths resolve against dir.
+func Default(dir string) *Config {
+	c := &Config{dir: dir}
+	c.applyDefaults()
+	return c
+}
+
+// Load reads, validates and returns the configuration file at path.
+func Load(path string) (*Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read config %s: %w", path, err)
+	}
+	c, err := Parse(data)
+	if err != nil {
+		return nil, fmt.Errorf("load config %s: %w", path, err)
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, fmt.Errorf("load config %s: %w", path, err)
+	}
+	c.dir = filepath.Dir(abs)
+	return c, nil
+}
+
+// Save validates c and writes it to path atomically: to a temporary file in
+// the same folder, flushed to disk, then renamed over path, so a crash never
+// leaves a half-written configuration.
+func (c *Config) Save(path string) error {
+	if err := c.Validate(); err != nil {
+		return fmt.Errorf("save config %s: %w", path, err)
+	}
+	data, err := json.MarshalIndent(c, "", "  ")
+	if err != nil {
+		return fmt.Errorf("save config %s: %w", path, err)
+	}
+	data = append(data, '\n')
+	if err := writeFileAtomic(path, data, 0o600); err != nil {
+		return fmt.Errorf("save config %s: %w", path, err)
+	}
+	if abs, err := filepath.Abs(path); err == nil {
+		c.dir = filepath.Dir(abs)
+	}
+	return nil
+}
+
+// writeFileAtomic writes data to a temporary file beside path and renames
+// it over path.
+func writeFileAtomic(path string, data []byte, perm os.FileMode) error {
+	dir := filepath.Dir(path)
+	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	committed := false
+	defer func() {
+		if !committed {
+			f.Close()
+			os.Remove(tmp)
+		}
+	}()
+	if _, err := f.Write(data); err != nil {
+		return err
+	}
+	if err := f.Chmod(perm); err != nil {
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return err
+	}
+	committed = true
+	return nil
+}
+
+// Dir returns the folder relative paths resolve against.
+func (c *Config) Dir() string { return c.dir }
+
+// SetDir sets the folder relative paths resolve against, for a
+// configuration built in memory.
+func (c *Config) SetDir(dir string) { c.dir = dir }
+
+// Resolve returns p made absolute against the configuration's folder; an
+// empty or already absolute p is returned unchanged.
+func (c *Config) Resolve(p string) string {
+	if p == "" || filepath.IsAbs(p) {
+		return p
+	}
+	return filepath.Join(c.dir, p)
+}
+
+// ModelPath returns the model file's resolved path.
+func (c *Config) ModelPath() string { return c.Resolve(c.Model.Path) }
+
+// ImageFolder returns the image folder's resolved path.
+func (c *Config) ImageFolder() string { return c.Resolve(c.Images.Folder) }
+
+// WatchModel reports whether the model file is watched for changes (the
+// default).
+func (c *Config) WatchModel() bool { return c.Model.Watch == nil || *c.Model.Watch }
+
+// Clone returns a deep copy of c.
+func (c *Config) Clone() *Config {
+	out := *c
+	out.Sources = make([]Source, len(c.Sources))
+	for i, s := range c.Sources {
+		s.Metadata = append([]string(nil), s.Metadata...)
+		s.Layout.Normalisation.Min = cloneFloat(s.Layout.Normalisation.Min)
+		s.Layout.Normalisation.Max = cloneFloat(s.Layout.Normalisation.Max)
+		if s.Points != nil {
+			p := *s.Points
+			s.Points = &p
+		}
+		out.Sources[i] = s
+	}
+	if c.Sources == nil {
+		out.Sources = nil
+	}
+	if c.Model.Watch != nil {
+		w := *c.Model.Watch
+		out.Model.Watch = &w
+	}
+	out.Operator.Reasons = append([]string(nil), c.Operator.Reasons...)
+	return &out
+}
+
+func cloneFloat(f *float64) *float64 {
+	if f == nil {
+		return nil
+	}
+	v := *f
+	return &v
+}
+
+// SourceByName returns the source with the given name.
+func (c *Config) SourceByName(name string) (Source, bool) {
+	for _, s := range c.Sources {
+		if s.Name == name {
+			return s, true
+		}
+	}
+	return Source{}, false
+}
+
+// PollInterval returns the parsed poll interval of a validated source.
+func (s Source) PollInterval() time.Duration { return mustDuration(s.Interval) }
+
+// SettleDuration returns the parsed settle lookback of a validated source.
+func (s Source) SettleDuration() time.Duration { return mustDuration(s.SettleLookback) }
+
+// LeaseDuration returns the parsed claim lease of a validated source.
+func (s Source) LeaseDuration() time.Duration { return mustDuration(s.Lease) }
+
+// mustDuration parses a duration that validation already accepted; an
+// empty or unparsable string gives 0.
+func mustDuration(s string) time.Duration {
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		return 0
+	}
+	return d
+}
