@@ -1,0 +1,21 @@
+//go:build amd64 && !purego
+
+package kernels
+
+import "golang.org/x/sys/cpu"
+
+// useAVX2 selects the assembly kernels. It is set once from the CPU
+// features; tests switch it off to exercise the pure-Go kernels.
+var useAVX2 = cpu.X86.HasAVX2 && cpu.X86.HasFMA
+
+// haveAVX2 reports whether the assembly kernels can run on this CPU.
+var haveAVX2 = useAVX2
+
+//go:noescape
+func kernel6x16AVX2(k int, a, b, c *float32, ldc int, accumulate int, alpha, beta float32)
+
+//go:noescape
+func dot4AVX2(blocks int, x, b *float32, ldb int, out *[4]float32)
+
+//go:noescape
+func axpy4AVX2(blocks int, coef *[4]float32, b *float32, ldb int, y *float32)

@@ -1,0 +1,22 @@
+//go:build !amd64 || purego
+
+package kernels
+
+// useAVX2 is always false off amd64 (or with the purego build tag): the
+// pure-Go kernels run.
+var useAVX2 = false
+
+// haveAVX2 reports whether the assembly kernels can run on this build.
+var haveAVX2 = false
+
+func kernel6x16AVX2(k int, a, b, c *float32, ldc int, accumulate int, alpha, beta float32) {
+	panic("kernels: AVX2 kernel called on a build without it")
+}
+
+func dot4AVX2(blocks int, x, b *float32, ldb int, out *[4]float32) {
+	panic("kernels: AVX2 kernel called on a build without it")
+}
+
+func axpy4AVX2(blocks int, coef *[4]float32, b *float32, ldb int, y *float32) {
+	panic("kernels: AVX2 kernel called on a build without it")
+}
