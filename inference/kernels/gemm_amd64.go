@@ -19,3 +19,6 @@ func dot4AVX2(blocks int, x, b *float32, ldb int, out *[4]float32)
 
 //go:noescape
 func axpy4AVX2(blocks int, coef *[4]float32, b *float32, ldb int, y *float32)
+
+//go:noescape
+func reluBiasAVX2(blocks int, bias float32, x *float32)

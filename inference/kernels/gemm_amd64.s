@@ -329,3 +329,27 @@ axpyloop:
 axpydone:
 	VZEROUPPER
 	RET
+
+// func reluBiasAVX2(blocks int, bias float32, x *float32)
+//
+// x[j] = max(x[j]+bias, 0) for j < 8*blocks. The operand order of VMAXPS
+// returns x when it is NaN, as the Go loop does.
+TEXT ·reluBiasAVX2(SB), NOSPLIT, $0-24
+	MOVQ blocks+0(FP), CX
+	VBROADCASTSS bias+8(FP), Y1
+	MOVQ x+16(FP), DI
+	VXORPS Y0, Y0, Y0
+	TESTQ CX, CX
+	JE   reludone
+
+reluloop:
+	VADDPS (DI), Y1, Y2
+	VMAXPS Y2, Y0, Y2
+	VMOVUPS Y2, (DI)
+	ADDQ $32, DI
+	DECQ CX
+	JNE  reluloop
+
+reludone:
+	VZEROUPPER
+	RET

@@ -20,3 +20,7 @@ func dot4AVX2(blocks int, x, b *float32, ldb int, out *[4]float32) {
 func axpy4AVX2(blocks int, coef *[4]float32, b *float32, ldb int, y *float32) {
 	panic("kernels: AVX2 kernel called on a build without it")
 }
+
+func reluBiasAVX2(blocks int, bias float32, x *float32) {
+	panic("kernels: AVX2 kernel called on a build without it")
+}
