@@ -1,0 +1,106 @@
+package ui
+
+import (
+	"image"
+	"time"
+)
+
+// Event is a plain value that changes what the console shows. The app sends
+// events from any goroutine through Console.Post; the console applies them
+// on the Fyne goroutine in batches at display rate.
+type Event interface{ event() }
+
+// ScanGraded reports a newly graded scan. Scan may be empty when the
+// producer does not have the matrix at hand; the console then loads it
+// through its ScanLoader when it is needed.
+type ScanGraded struct {
+	Result Result
+	Scan   Scan
+}
+
+// SourceState is a source's connection state.
+type SourceState string
+
+// Source states shown in the status bar.
+const (
+	SourceIdle    SourceState = "idle"
+	SourcePolling SourceState = "polling"
+	SourceOK      SourceState = "ok"
+	SourceError   SourceState = "error"
+	SourceStopped SourceState = "stopped"
+)
+
+// SourceStatus reports the state of one polled source table.
+type SourceStatus struct {
+	Source        string
+	State         SourceState
+	Err           string // last error, empty when healthy
+	LastPoll      time.Time
+	NextPoll      time.Time
+	Pending       int64         // rows waiting in the source table
+	OldestPending time.Duration // age of the oldest waiting row
+	PerMinute     float64       // scans graded per minute, recent average
+}
+
+// ModelChanged reports that the running model was (re)loaded, or that a new
+// model file was refused (Err set; the running model stays).
+type ModelChanged struct {
+	Name   string
+	SHA256 string
+	Labels []string
+	Err    string
+}
+
+// DatabaseState reports whether the results database is reachable.
+type DatabaseState struct {
+	Connected bool
+	Err       string
+}
+
+// ResultUpdated reports a changed result (an override, a review).
+type ResultUpdated struct{ Result Result }
+
+// Events produced by the console's own background work.
+type (
+	reviewLoaded struct {
+		items []Result
+		total int
+		err   error
+	}
+	historyLoaded struct {
+		id      int64
+		history []Override
+		err     error
+	}
+	scanLoaded struct {
+		id   int64
+		scan Scan
+		err  error
+	}
+	thumbLoaded struct {
+		id    int64
+		thumb *image.Gray
+	}
+	countsLoaded struct {
+		shift, today Counts
+		err          error
+	}
+	overrideDone struct {
+		result Result
+		err    error
+	}
+	notice struct{ text string }
+)
+
+func (ScanGraded) event()    {}
+func (SourceStatus) event()  {}
+func (ModelChanged) event()  {}
+func (DatabaseState) event() {}
+func (ResultUpdated) event() {}
+func (reviewLoaded) event()  {}
+func (historyLoaded) event() {}
+func (scanLoaded) event()    {}
+func (thumbLoaded) event()   {}
+func (countsLoaded) event()  {}
+func (overrideDone) event()  {}
+func (notice) event()        {}
