@@ -59,6 +59,7 @@ func newReviewPanel(c *Console) *reviewPanel {
 	}
 	p.counts = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	p.choice = widget.NewLabel("")
+	p.choice.TextStyle.Bold = true
 	p.choice.Wrapping = fyne.TextWrapWord
 	p.keys = widget.NewLabel("")
 	p.keys.Wrapping = fyne.TextWrapWord
@@ -340,7 +341,7 @@ func (p *reviewPanel) showCurrent() {
 		p.showChoice()
 		return
 	}
-	p.list.ScrollTo(p.cur)
+	p.list.Select(p.cur)
 	p.detail.show(it)
 	p.showChoice()
 }
