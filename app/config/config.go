@@ -62,6 +62,10 @@ type Tables struct {
 	Overrides   string `json:"overrides"`
 	Checkpoints string `json:"checkpoints"`
 	Rejects     string `json:"rejects"`
+	// Locks holds poller leases on SQLite.
+	Locks string `json:"locks"`
+	// SchemaVersion records applied migrations.
+	SchemaVersion string `json:"schema_version"`
 }
 
 // Source is one watched source table.
@@ -80,16 +84,19 @@ type Source struct {
 	Metadata []string `json:"metadata,omitempty"`
 	// Layout says how a scan is stored and normalised.
 	Layout Layout `json:"layout"`
-	// Width and Height are the scan's size in cells.
+	// Width and Height are the scan's size in cells. Image and text
+	// layouts may leave both 0 to take the size from each payload.
 	Width  int `json:"width"`
 	Height int `json:"height"`
 	// Interval is the poll interval, a Go duration such as "10s".
 	Interval string `json:"interval"`
 	// BatchSize is the most rows read per poll.
 	BatchSize int `json:"batch_size"`
-	// SettleLookback ("key" mode) is how far back in time rows are re-read
-	// so that a row whose transaction committed late is still graded.
-	SettleLookback string `json:"settle_lookback,omitempty"`
+	// SettleKeys ("key" mode) is how many keys below the checkpoint are
+	// re-read for rows without a result, so that a row whose transaction
+	// committed after a higher key was read is still graded; 0 means the
+	// storage default.
+	SettleKeys int64 `json:"settle_keys,omitempty"`
 	// Lease ("claim" mode) is how long a claim holds before another
 	// console may take the row.
 	Lease string `json:"lease,omitempty"`
@@ -107,8 +114,13 @@ type Columns struct {
 	RowVersion string `json:"rowversion,omitempty"`
 	// Status is the claim status column ("claim" mode).
 	Status string `json:"status,omitempty"`
-	// Time is an optional creation time column used by the settle lookback.
-	Time string `json:"time,omitempty"`
+	// ClaimedAt holds when a row was claimed ("claim" mode).
+	ClaimedAt string `json:"claimed_at,omitempty"`
+	// ClaimedBy optionally records which console claimed a row.
+	ClaimedBy string `json:"claimed_by,omitempty"`
+	// CreatedAt optionally holds when a row was written; it gives the age
+	// of the oldest pending row.
+	CreatedAt string `json:"created_at,omitempty"`
 }
 
 // Layout says how a scan's payload is turned into a matrix.
@@ -120,6 +132,9 @@ type Layout struct {
 	DType string `json:"dtype,omitempty"`
 	// Normalisation maps measurements to [0,1].
 	Normalisation Normalisation `json:"normalisation"`
+	// Fill is the value put into NaN and missing cells: "min" (the lowest
+	// valid measurement, the default) or "zero".
+	Fill string `json:"fill,omitempty"`
 	// MaxInvalid is the largest share (0..1) of NaN or missing cells a
 	// scan may have before it is rejected; 0 means the decoder's default.
 	MaxInvalid float64 `json:"max_invalid,omitempty"`
@@ -198,7 +213,6 @@ const (
 	DefaultSQLiteDSN       = "gradewatch.db"
 	DefaultInterval        = "10s"
 	DefaultBatchSize       = 256
-	DefaultSettleLookback  = "30s"
 	DefaultLease           = "2m"
 	DefaultReviewThreshold = 0.8
 	DefaultImageFolder     = "images"
@@ -212,8 +226,10 @@ var DefaultReasons = []string{"misclassified", "scan artefact", "borderline", "c
 var DefaultTables = Tables{
 	Results:     "gw_results",
 	Overrides:   "gw_overrides",
-	Checkpoints: "gw_checkpoints",
-	Rejects:     "gw_rejects",
+	Checkpoints:   "gw_checkpoints",
+	Rejects:       "gw_rejects",
+	Locks:         "gw_locks",
+	SchemaVersion: "gw_schema_version",
 }
 
 // Parse decodes a configuration file's bytes, fills in defaults and
@@ -298,6 +314,8 @@ func (c *Config) applyDefaults() {
 		{&t.Overrides, DefaultTables.Overrides},
 		{&t.Checkpoints, DefaultTables.Checkpoints},
 		{&t.Rejects, DefaultTables.Rejects},
+		{&t.Locks, DefaultTables.Locks},
+		{&t.SchemaVersion, DefaultTables.SchemaVersion},
 	} {
 		if *f.v == "" {
 			*f.v = f.def
@@ -314,14 +332,14 @@ func (c *Config) applyDefaults() {
 		if s.BatchSize == 0 {
 			s.BatchSize = DefaultBatchSize
 		}
-		if s.Mode == "key" && s.SettleLookback == "" {
-			s.SettleLookback = DefaultSettleLookback
-		}
 		if s.Mode == "claim" && s.Lease == "" {
 			s.Lease = DefaultLease
 		}
-		if s.Layout.Normalisation.Kind == "" {
+		switch s.Layout.Normalisation.Kind {
+		case "", "minmax":
 			s.Layout.Normalisation.Kind = "min-max"
+		case "zscore":
+			s.Layout.Normalisation.Kind = "z-score"
 		}
 		if s.Layout.Kind == "blob" && s.Layout.DType == "" {
 			s.Layout.DType = "uint8"
@@ -494,9 +512,6 @@ func (c *Config) SourceByName(name string) (Source, bool) {
 
 // PollInterval returns the parsed poll interval of a validated source.
 func (s Source) PollInterval() time.Duration { return mustDuration(s.Interval) }
-
-// SettleDuration returns the parsed settle lookback of a validated source.
-func (s Source) SettleDuration() time.Duration { return mustDuration(s.SettleLookback) }
 
 // LeaseDuration returns the parsed claim lease of a validated source.
 func (s Source) LeaseDuration() time.Duration { return mustDuration(s.Lease) }

@@ -42,9 +42,9 @@ func TestParseValid(t *testing.T) {
 		t.Errorf("Tables = %+v; want defaults %+v", c.Tables, DefaultTables)
 	}
 	s := c.Sources[1]
-	if s.Mode != "key" || s.BatchSize != DefaultBatchSize || s.Layout.Normalisation.Kind != "min-max" || s.SettleLookback != DefaultSettleLookback {
-		t.Errorf("sources[1] defaults = mode %q batch %d norm %q settle %q; want key %d min-max %s",
-			s.Mode, s.BatchSize, s.Layout.Normalisation.Kind, s.SettleLookback, DefaultBatchSize, DefaultSettleLookback)
+	if s.Mode != "key" || s.BatchSize != DefaultBatchSize || s.Layout.Normalisation.Kind != "min-max" {
+		t.Errorf("sources[1] defaults = mode %q batch %d norm %q; want key %d min-max",
+			s.Mode, s.BatchSize, s.Layout.Normalisation.Kind, DefaultBatchSize)
 	}
 	if got, want := c.Sources[0].PollInterval(), 10*time.Second; got != want {
 		t.Errorf("sources[0].PollInterval() = %v; want %v", got, want)
@@ -87,6 +87,9 @@ func TestParseInvalid(t *testing.T) {
 		{"rowversion on sqlite", `"mode": "key"`, `"mode": "rowversion"`, "sources[0].mode", "needs SQL Server"},
 		{"unknown mode", `"mode": "key"`, `"mode": "tail"`, "sources[0].mode", `"claim"`},
 		{"claim without status", `"mode": "key"`, `"mode": "claim"`, "sources[0].columns.status", "empty"},
+		{"claim without claimed_at", `"mode": "key"`, `"mode": "claim", "columns": {"status": "st"}`, "sources[0].columns.claimed_at", "empty"},
+		{"negative settle", `"mode": "key"`, `"mode": "key", "settle_keys": -5`, "sources[0].settle_keys", "negative"},
+		{"short lease", `"mode": "key"`, `"mode": "claim", "lease": "10ms"`, "sources[0].lease", "too short"},
 		{"table injection", `"table": "scans"`, `"table": "scans; DROP TABLE x"`, "sources[0].table", "not a valid table name"},
 		{"three-part table", `"table": "scans"`, `"table": "a.b.c"`, "sources[0].table", "not a valid table name"},
 		{"dotted column", `"key": "id"`, `"key": "t.id"`, "sources[0].key", "not a valid column name"},
@@ -99,7 +102,7 @@ func TestParseInvalid(t *testing.T) {
 		{"blob without payload", `"columns": {"payload": "data"}, `, ``, "sources[0].columns.payload", "empty"},
 		{"fixed without max", `"min": 0, "max": 255`, `"min": 0`, "sources[0].layout.normalisation", "both min and max"},
 		{"fixed reversed", `"min": 0, "max": 255`, `"min": 255, "max": 0`, "sources[0].layout.normalisation", "min below max"},
-		{"bad normalisation", `"kind": "fixed"`, `"kind": "minmax"`, "sources[0].layout.normalisation.kind", `"min-max"`},
+		{"bad normalisation", `"kind": "fixed"`, `"kind": "log"`, "sources[0].layout.normalisation.kind", `"min-max"`},
 		{"points layout without points", `"points": {"table": "points", "scan_key": "scan_id", "value": "v", "index": "idx", "order": "serpentine"},`, ``, "sources[1].points", "missing"},
 		{"points bad order", `"order": "serpentine"`, `"order": "zigzag"`, "sources[1].points.order", `"column-major"`},
 		{"points x without y", `"index": "idx", "order": "serpentine"`, `"x": "px"`, "sources[1].points.y", "empty"},

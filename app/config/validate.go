@@ -128,6 +128,8 @@ func (c *Config) validateTables(ch *checker) {
 		{"tables.overrides", c.Tables.Overrides},
 		{"tables.checkpoints", c.Tables.Checkpoints},
 		{"tables.rejects", c.Tables.Rejects},
+		{"tables.locks", c.Tables.Locks},
+		{"tables.schema_version", c.Tables.SchemaVersion},
 	} {
 		if !checkIdent(ch, t.field, t.name, true) {
 			continue
@@ -170,11 +172,15 @@ func (s Source) validate(ch *checker, p, driver string) {
 		}
 	case "claim":
 		checkIdent(ch, p+".columns.status", s.Columns.Status, false)
+		checkIdent(ch, p+".columns.claimed_at", s.Columns.ClaimedAt, false)
+		if s.Columns.ClaimedBy != "" {
+			checkIdent(ch, p+".columns.claimed_by", s.Columns.ClaimedBy, false)
+		}
 	default:
 		ch.add(p+".mode", "%q is not a watermark mode; write one of %s", s.Mode, quoteList(modes))
 	}
-	if s.Columns.Time != "" {
-		checkIdent(ch, p+".columns.time", s.Columns.Time, false)
+	if s.Columns.CreatedAt != "" {
+		checkIdent(ch, p+".columns.created_at", s.Columns.CreatedAt, false)
 	}
 	seen := map[string]bool{strings.ToLower(s.Key): true}
 	for i, m := range s.Metadata {
@@ -188,8 +194,9 @@ func (s Source) validate(ch *checker, p, driver string) {
 		seen[strings.ToLower(m)] = true
 	}
 	s.validateLayout(ch, p)
-	if s.Width < 1 || s.Height < 1 || int64(s.Width)*int64(s.Height) > MaxCells {
-		ch.add(p+".width", "%dx%d is not a scan size; write width and height of at least 1 and at most %d cells in all", s.Width, s.Height, MaxCells)
+	fromPayload := (s.Layout.Kind == "image" || s.Layout.Kind == "text") && s.Width == 0 && s.Height == 0
+	if !fromPayload && (s.Width < 1 || s.Height < 1 || int64(s.Width)*int64(s.Height) > MaxCells) {
+		ch.add(p+".width", "%dx%d is not a scan size; write width and height of at least 1 and at most %d cells in all (image and text layouts may leave both 0)", s.Width, s.Height, MaxCells)
 	}
 	if d, ok := checkDuration(ch, p+".interval", s.Interval); ok && (d < 100*time.Millisecond || d > 24*time.Hour) {
 		ch.add(p+".interval", "%s is out of range; write from \"100ms\" to \"24h\"", s.Interval)
@@ -197,14 +204,12 @@ func (s Source) validate(ch *checker, p, driver string) {
 	if s.BatchSize < 1 || s.BatchSize > 100000 {
 		ch.add(p+".batch_size", "%d is out of range; write from 1 to 100000, such as 256", s.BatchSize)
 	}
-	if s.SettleLookback != "" {
-		if d, ok := checkDuration(ch, p+".settle_lookback", s.SettleLookback); ok && d < 0 {
-			ch.add(p+".settle_lookback", "%s is negative; write \"0s\" or more", s.SettleLookback)
-		}
+	if s.SettleKeys < 0 {
+		ch.add(p+".settle_keys", "%d is negative; write 0 for the default or a number of keys, such as 1000", s.SettleKeys)
 	}
 	if s.Lease != "" {
-		if d, ok := checkDuration(ch, p+".lease", s.Lease); ok && d <= 0 {
-			ch.add(p+".lease", "%s is not positive; write a lease such as \"2m\"", s.Lease)
+		if d, ok := checkDuration(ch, p+".lease", s.Lease); ok && d < time.Second {
+			ch.add(p+".lease", "%s is too short; write at least \"1s\", such as \"2m\"", s.Lease)
 		}
 	}
 }
@@ -250,6 +255,11 @@ func (s Source) validateLayout(ch *checker, p string) {
 	}
 	if n.Sigma < 0 || math.IsNaN(n.Sigma) || math.IsInf(n.Sigma, 0) {
 		ch.add(np+".sigma", "%v is not a clamp; write a positive number of standard deviations, such as 3", n.Sigma)
+	}
+	switch l.Fill {
+	case "", "min", "zero":
+	default:
+		ch.add(lp+".fill", "%q is not a fill; write \"min\" or \"zero\"", l.Fill)
 	}
 	if l.MaxInvalid < 0 || l.MaxInvalid > 1 || math.IsNaN(l.MaxInvalid) {
 		ch.add(lp+".max_invalid", "%v is not a share; write a number from 0 to 1, such as 0.05", l.MaxInvalid)
