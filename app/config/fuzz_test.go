@@ -24,6 +24,14 @@ func FuzzParse(f *testing.F) {
 			}
 			return
 		}
+		for i, s := range c.Sources {
+			if err := s.StorageSource().Validate(); err != nil {
+				t.Fatalf("sources[%d] accepted here but storage refuses it: %v", i, err)
+			}
+			if err := s.ScanLayout().Validate(); err != nil {
+				t.Fatalf("sources[%d] accepted here but scan refuses its layout: %v", i, err)
+			}
+		}
 		out, err := json.Marshal(c)
 		if err != nil {
 			t.Fatalf("marshal an accepted config: %v", err)
