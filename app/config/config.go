@@ -224,8 +224,8 @@ var DefaultReasons = []string{"misclassified", "scan artefact", "borderline", "c
 
 // DefaultTables are the table names used when the file leaves them out.
 var DefaultTables = Tables{
-	Results:     "gw_results",
-	Overrides:   "gw_overrides",
+	Results:       "gw_results",
+	Overrides:     "gw_overrides",
 	Checkpoints:   "gw_checkpoints",
 	Rejects:       "gw_rejects",
 	Locks:         "gw_locks",
