@@ -55,18 +55,11 @@ func (s ConvShape) OutW() int {
 func (s ConvShape) K() int { return s.InC * s.KH * s.KW }
 
 // ColSize returns the number of floats of scratch Conv2D needs: the im2col
-// matrix, K() x OutH()*OutW(). It is 0 when the convolution is pointwise
-// (1x1, stride 1, no padding) and reads the input directly.
+// matrix, K() x OutH()*OutW() with OutH()*OutW() rounded up to a multiple
+// of 16, in the kernel's packed layout, plus a zero-padded copy of the
+// input when the convolution has padding.
 func (s ConvShape) ColSize() int {
-	if s.pointwise() {
-		return 0
-	}
-	return s.K() * s.OutH() * s.OutW()
-}
-
-func (s ConvShape) pointwise() bool {
-	return s.KH == 1 && s.KW == 1 && one(s.StrideH) == 1 && one(s.StrideW) == 1 &&
-		s.PadTop == 0 && s.PadLeft == 0 && s.PadBottom == 0 && s.PadRight == 0
+	return packedColSize(s) + paddedSize(s)
 }
 
 // ErrBadShape reports a convolution or pooling shape that cannot be run.
@@ -173,12 +166,11 @@ func Conv2D(s ConvShape, w *PackedA, bias []float32, act Activation, src, dst, s
 	if bias != nil && len(bias) < s.OutC {
 		panic(fmt.Sprintf("kernels: conv bias has %d values, needs %d", len(bias), s.OutC))
 	}
-	b := src
-	if !s.pointwise() {
-		b = scratch[:s.ColSize()]
-		Im2col(s, src, b)
-	}
-	SgemmPackedA(w, false, n, 1, b, n, 0, dst, n)
+	col := scratch[:packedColSize(s)]
+	im2colPacked(s, src, col, scratch[len(col):s.ColSize()])
+	bufs := packPool.Get().(*packBuffers)
+	gemmBlocked(operand{packed: w.data}, operand{packed: col}, s.OutC, n, s.K(), 1, 0, dst[:s.OutC*n], n, bufs)
+	packPool.Put(bufs)
 	BiasActivation(s.OutC, n, bias, act, dst)
 }
 

@@ -172,3 +172,26 @@ func TestBiasActivation(t *testing.T) {
 		}
 	})
 }
+
+func TestIm2colPackedMatchesPackB(t *testing.T) {
+	for i, s := range append(convShapes, ConvShape{InC: 12, InH: 20, InW: 19, OutC: 1, KH: 5, KW: 5, StrideW: 2, PadLeft: 1, PadRight: 3}) {
+		r := rand.New(rand.NewPCG(uint64(i), 6))
+		src := randSlice(r, s.InC*s.InH*s.InW)
+		n := s.OutH() * s.OutW()
+		col := make([]float32, s.K()*n)
+		Im2col(s, src, col)
+		want := PackB(false, s.K(), n, col, n).data
+		withKernels(t, func(t *testing.T) {
+			got := make([]float32, packedColSize(s))
+			for j := range got {
+				got[j] = float32(math.NaN())
+			}
+			im2colPacked(s, src, got, make([]float32, paddedSize(s)))
+			for j := range want {
+				if !sameBits(got[j], want[j]) {
+					t.Fatalf("im2colPacked(%+v)[%d] = %v; want %v", s, j, got[j], want[j])
+				}
+			}
+		})
+	}
+}

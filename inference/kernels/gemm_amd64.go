@@ -22,3 +22,9 @@ func axpy4AVX2(blocks int, coef *[4]float32, b *float32, ldb int, y *float32)
 
 //go:noescape
 func reluBiasAVX2(blocks int, bias float32, x *float32)
+
+//go:noescape
+func gatherPanelAVX2(kc int, src *float32, rowOff *int32, base, mask *[16]int32, dst *float32)
+
+//go:noescape
+func runPanelAVX2(kc int, src *float32, rowOff *int32, d *panelRuns, dst *float32)

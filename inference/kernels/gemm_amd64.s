@@ -353,3 +353,90 @@ reluloop:
 reludone:
 	VZEROUPPER
 	RET
+
+// func gatherPanelAVX2(kc int, src *float32, rowOff *int32, base, mask *[16]int32, dst *float32)
+//
+// For p < kc and lane < 16: dst[p*16+lane] = src[rowOff[p]+base[lane]] where
+// mask[lane] is -1, and 0 where it is 0. This builds one packed nr-column
+// panel of an im2col matrix with two VGATHERDPS per row.
+TEXT ·gatherPanelAVX2(SB), NOSPLIT, $0-48
+	MOVQ kc+0(FP), CX
+	MOVQ src+8(FP), SI
+	MOVQ rowOff+16(FP), BX
+	MOVQ base+24(FP), AX
+	MOVQ mask+32(FP), DX
+	MOVQ dst+40(FP), DI
+	VMOVDQU (AX), Y14
+	VMOVDQU 32(AX), Y15
+	VMOVDQU (DX), Y12
+	VMOVDQU 32(DX), Y13
+	TESTQ CX, CX
+	JE   gatherdone
+
+gatherloop:
+	VPBROADCASTD (BX), Y8
+	VPADDD Y14, Y8, Y4
+	VPADDD Y15, Y8, Y5
+	VMOVDQA Y12, Y2
+	VMOVDQA Y13, Y3
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VGATHERDPS Y2, (SI)(Y4*4), Y0
+	VGATHERDPS Y3, (SI)(Y5*4), Y1
+	VMOVUPS Y0, (DI)
+	VMOVUPS Y1, 32(DI)
+	ADDQ $4, BX
+	ADDQ $64, DI
+	DECQ CX
+	JNE  gatherloop
+
+gatherdone:
+	VZEROUPPER
+	RET
+
+// func runPanelAVX2(kc int, src *float32, rowOff *int32, d *panelRuns, dst *float32)
+//
+// Builds one packed 16-column panel of an im2col matrix when each 8-lane
+// half of the panel is at most two contiguous runs of the input (stride-1
+// convolution with an output row of 8 or more): for row p, half h loads 8
+// floats at src+rowOff[p]+d.offA[h] and 8 at src+rowOff[p]+d.offB[h], takes
+// lanes from the second where d.maskB is set, and zeroes lanes where
+// d.valid is clear. Two loads and a blend per half instead of a gather.
+TEXT ·runPanelAVX2(SB), NOSPLIT, $0-40
+	MOVQ kc+0(FP), CX
+	MOVQ src+8(FP), SI
+	MOVQ rowOff+16(FP), BX
+	MOVQ d+24(FP), AX
+	MOVQ dst+32(FP), DI
+	MOVLQSX 0(AX), R8
+	MOVLQSX 4(AX), R9
+	MOVLQSX 8(AX), R10
+	MOVLQSX 12(AX), R11
+	VMOVDQU 16(AX), Y12
+	VMOVDQU 48(AX), Y13
+	VMOVDQU 80(AX), Y14
+	VMOVDQU 112(AX), Y15
+	TESTQ CX, CX
+	JE   rundone
+
+runloop:
+	MOVLQSX (BX), DX
+	LEAQ (SI)(DX*4), DX
+	VMOVUPS (DX)(R8*4), Y0
+	VMOVUPS (DX)(R9*4), Y1
+	VBLENDVPS Y12, Y1, Y0, Y0
+	VANDPS Y14, Y0, Y0
+	VMOVUPS (DX)(R10*4), Y2
+	VMOVUPS (DX)(R11*4), Y3
+	VBLENDVPS Y13, Y3, Y2, Y2
+	VANDPS Y15, Y2, Y2
+	VMOVUPS Y0, (DI)
+	VMOVUPS Y2, 32(DI)
+	ADDQ $4, BX
+	ADDQ $64, DI
+	DECQ CX
+	JNE  runloop
+
+rundone:
+	VZEROUPPER
+	RET

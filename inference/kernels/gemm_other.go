@@ -24,3 +24,11 @@ func axpy4AVX2(blocks int, coef *[4]float32, b *float32, ldb int, y *float32) {
 func reluBiasAVX2(blocks int, bias float32, x *float32) {
 	panic("kernels: AVX2 kernel called on a build without it")
 }
+
+func gatherPanelAVX2(kc int, src *float32, rowOff *int32, base, mask *[16]int32, dst *float32) {
+	panic("kernels: AVX2 kernel called on a build without it")
+}
+
+func runPanelAVX2(kc int, src *float32, rowOff *int32, d *panelRuns, dst *float32) {
+	panic("kernels: AVX2 kernel called on a build without it")
+}

@@ -58,6 +58,14 @@ func packB(dst []float32, trans bool, b []float32, ldb, pc, kc, jc, nc int) {
 		j0 := jc + jr
 		if !trans {
 			// op(B)[p][j] = b[p*ldb+j]: the nt values of a step are contiguous.
+			if nt == nr {
+				// Whole-array assignment compiles to inline vector moves;
+				// copy would call memmove for every 64 bytes.
+				for p := 0; p < kc; p++ {
+					*(*[nr]float32)(panel[p*nr:]) = *(*[nr]float32)(b[(pc+p)*ldb+j0:])
+				}
+				continue
+			}
 			for p := 0; p < kc; p++ {
 				src := b[(pc+p)*ldb+j0 : (pc+p)*ldb+j0+nt]
 				d := panel[p*nr : p*nr+nr]
