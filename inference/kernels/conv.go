@@ -40,14 +40,23 @@ func one(v int) int {
 	return v
 }
 
-// OutH returns the output height.
+// OutH returns the output height, 0 if the kernel does not fit.
 func (s ConvShape) OutH() int {
-	return (s.InH+s.PadTop+s.PadBottom-(one(s.DilH)*(s.KH-1)+1))/one(s.StrideH) + 1
+	return outSize(s.InH+s.PadTop+s.PadBottom, s.KH, one(s.DilH), one(s.StrideH))
 }
 
-// OutW returns the output width.
+// OutW returns the output width, 0 if the kernel does not fit.
 func (s ConvShape) OutW() int {
-	return (s.InW+s.PadLeft+s.PadRight-(one(s.DilW)*(s.KW-1)+1))/one(s.StrideW) + 1
+	return outSize(s.InW+s.PadLeft+s.PadRight, s.KW, one(s.DilW), one(s.StrideW))
+}
+
+// outSize returns the number of kernel positions along a padded axis.
+func outSize(padded, k, dil, stride int) int {
+	span := padded - (dil*(k-1) + 1)
+	if span < 0 {
+		return 0 // integer division would round -1/2 up to 0
+	}
+	return span/stride + 1
 }
 
 // K returns InC*KH*KW, the depth of the convolution's GEMM (the number of
@@ -103,8 +112,7 @@ func Im2col(s ConvShape, src, col []float32) {
 				r++
 				// Output columns whose input column is inside the image.
 				x0 := kw*dw - s.PadLeft
-				owLo := ceilDiv(-x0, sw)
-				owLo = max(owLo, 0)
+				owLo := min(max(ceilDiv(-x0, sw), 0), ow)
 				owHi := min(ow, ceilDiv(s.InW-x0, sw)) // exclusive
 				owHi = max(owHi, owLo)
 				for y := 0; y < oh; y++ {
@@ -117,6 +125,9 @@ func Im2col(s ConvShape, src, col []float32) {
 					in := plane[iy*s.InW : (iy+1)*s.InW]
 					clear(out[:owLo])
 					clear(out[owHi:])
+					if owLo == owHi {
+						continue
+					}
 					if sw == 1 {
 						copy(out[owLo:owHi], in[x0+owLo:x0+owHi])
 						continue

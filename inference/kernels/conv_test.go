@@ -75,6 +75,10 @@ var convShapes = []ConvShape{
 	{InC: 4, InH: 6, InW: 6, OutC: 3, KH: 1, KW: 1, StrideH: 2, StrideW: 3},  // strided 1x1
 	{InC: 3, InH: 5, InW: 5, OutC: 2, KH: 5, KW: 5, StrideH: 3, PadRight: 4}, // kernel as large as input
 	{InC: 1, InH: 1, InW: 1, OutC: 1, KH: 3, KW: 3, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1},
+	// ONNX pytorch-converted test_Conv1d_pad2size1 as H=1: the left padding
+	// is wider than the output (reported by engine-core).
+	{InC: 4, InH: 1, InW: 1, OutC: 4, KH: 1, KW: 5, PadLeft: 2, PadRight: 2},
+	{InC: 2, InH: 3, InW: 2, OutC: 3, KH: 5, KW: 5, StrideH: 2, StrideW: 3, PadTop: 4, PadLeft: 4, PadBottom: 2, PadRight: 3},
 }
 
 func TestConv2D(t *testing.T) {
@@ -194,4 +198,52 @@ func TestIm2colPackedMatchesPackB(t *testing.T) {
 			}
 		})
 	}
+}
+
+// FuzzConv2D checks Conv2D, DepthwiseConv2D and the packed im2col against
+// the direct reference on random small shapes, including pads wider than
+// the output and kernels larger than the input.
+func FuzzConv2D(f *testing.F) {
+	f.Add(uint64(1), []byte{4, 1, 1, 4, 1, 5, 1, 1, 1, 1, 0, 2, 0, 2})
+	f.Add(uint64(2), []byte{3, 9, 7, 5, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1})
+	f.Add(uint64(3), []byte{32, 12, 12, 64, 5, 5, 1, 1, 1, 1, 0, 0, 0, 0})
+	f.Fuzz(func(t *testing.T, seed uint64, g []byte) {
+		if len(g) < 14 {
+			return
+		}
+		s := ConvShape{InC: int(g[0]%6) + 1, InH: int(g[1] % 13), InW: int(g[2] % 13), OutC: int(g[3]%9) + 1,
+			KH: int(g[4]%6) + 1, KW: int(g[5]%6) + 1, StrideH: int(g[6] % 4), StrideW: int(g[7] % 4),
+			DilH: int(g[8] % 3), DilW: int(g[9] % 3),
+			PadTop: int(g[10] % 5), PadLeft: int(g[11] % 5), PadBottom: int(g[12] % 5), PadRight: int(g[13] % 5)}
+		if s.Validate() != nil {
+			return
+		}
+		r := rand.New(rand.NewPCG(seed, 8))
+		src := randSlice(r, s.InC*s.InH*s.InW)
+		w := randSlice(r, s.OutC*s.K())
+		bias := randSlice(r, s.OutC)
+		pw, err := PackConvWeights(s, w)
+		if err != nil {
+			t.Fatalf("PackConvWeights(%+v): %v", s, err)
+		}
+		dst := make([]float32, s.OutC*s.OutH()*s.OutW())
+		dwW, dwBias := randSlice(r, s.InC*s.KH*s.KW), randSlice(r, s.InC)
+		for _, asm := range []bool{true, false} {
+			if asm && !haveAVX2 {
+				continue
+			}
+			saved := useAVX2
+			useAVX2 = asm
+			Conv2D(s, pw, bias, ActReLU, src, dst, make([]float32, s.ColSize()))
+			closeAll(t, fmt.Sprintf("Conv2D(%+v)", s), dst, convRef(s, 1, w, bias, ActReLU, src), 1e-5)
+			d := s
+			d.OutC = d.InC
+			dw := make([]float32, d.OutC*d.OutH()*d.OutW())
+			DepthwiseConv2D(d, dwW, dwBias, ActNone, src, dw)
+			closeAll(t, fmt.Sprintf("DepthwiseConv2D(%+v)", d), dw, convRef(d, d.InC, dwW, dwBias, ActNone, src), 1e-5)
+			useAVX2 = saved
+		}
+		col := make([]float32, s.K()*s.OutH()*s.OutW())
+		Im2col(s, src, col)
+	})
 }

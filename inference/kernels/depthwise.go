@@ -31,8 +31,11 @@ func DepthwiseConv2D(s ConvShape, w, bias []float32, act Activation, src, dst []
 			for kw := 0; kw < s.KW; kw++ {
 				wv := w[(c*s.KH+kh)*s.KW+kw]
 				x0 := kw*dw - s.PadLeft
-				lo := max(ceilDiv(-x0, sw), 0)
+				lo := min(max(ceilDiv(-x0, sw), 0), ow)
 				hi := max(min(ow, ceilDiv(s.InW-x0, sw)), lo)
+				if lo == hi {
+					continue // this tap only ever reads padding
+				}
 				for y := 0; y < oh; y++ {
 					iy := y*sh - s.PadTop + kh*dh
 					if iy < 0 || iy >= s.InH {
