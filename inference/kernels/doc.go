@@ -1,8 +1,36 @@
 // Package kernels holds the engine's compute kernels: single-precision
-// matrix multiplication and convolution, with SIMD assembly selected by CPU
-// feature at start-up and a pure-Go fallback that gives the same results.
+// matrix multiplication (Sgemm, and variants with one operand packed once
+// at model load), 2-D convolution in NCHW layout (Conv2D, Im2col,
+// DepthwiseConv2D), pooling, bias with fused ReLU, and softmax.
 //
 // Kernels work on plain row-major []float32 slices, never allocate in steady
-// state (callers pass scratch space) and are single-threaded; the engine
-// decides how to split work across goroutines.
+// state (callers pass scratch space; the GEMM's own packing buffers come
+// from a sync.Pool) and are single-threaded; the engine decides how to split
+// work across goroutines. A slice too short for the shape it is given is a
+// programming error and panics before any assembly runs.
+//
+// # SIMD
+//
+// The GEMM is the Goto/BLIS design: op(A) and op(B) are packed into panels
+// of 6 rows and 16 columns, and a 6x16 micro-kernel keeps the tile of C in
+// twelve YMM registers while it streams the panels with FMA. The micro-kernel
+// and a few helpers (GEMV rows, bias+ReLU, the im2col panel builders) are
+// Go assembly for amd64 with AVX2 and FMA, selected at start-up from
+// golang.org/x/sys/cpu. Every assembly routine has a pure-Go twin with the
+// same contract; it runs on CPUs without AVX2/FMA, on other architectures
+// and with the purego build tag, and the tests run both against a float64
+// reference.
+//
+// Why assembly rather than Go 1.26's experimental simd/archsimd: the same
+// 6x16 kernel written with archsimd (archsimd_eval_test.go, built only with
+// GOEXPERIMENT=simd) gives identical results but runs 4 to 8 times slower
+// (9 vs 69 GFLOP/s on this machine's Xeon, on packed L1-resident operands):
+// the compiler's register allocator spills and shuffles the twelve
+// accumulators on every iteration, and the 4x16 variant with eight
+// accumulators still only reaches about 17 GFLOP/s. archsimd also needs
+// GOEXPERIMENT=simd on every build, vet and gopls run (CI, the Windows cross
+// build, contributors' editors), its API may change in any release, and a
+// program built with it cannot fall back at run time on a CPU without AVX2.
+// The assembly builds with the stock toolchain for every target. Revisit when
+// archsimd leaves the experiment and its code generation catches up.
 package kernels
