@@ -15,10 +15,10 @@ const (
 )
 
 func init() {
-	ops["Add"] = binary(opAdd)
-	ops["Sub"] = binary(opSub)
-	ops["Mul"] = binary(opMul)
-	ops["Div"] = binary(opDiv)
+	ops["Add"] = binaryOp(opAdd)
+	ops["Sub"] = binaryOp(opSub)
+	ops["Mul"] = binaryOp(opMul)
+	ops["Div"] = binaryOp(opDiv)
 	ops["PRelu"] = buildPRelu
 	ops["Sum"] = buildSum
 }
@@ -55,7 +55,7 @@ func legacyShape(c *nodeCtx, a, b []int) ([]int, error) {
 	return s, nil
 }
 
-func binary(op binOp) opBuilder {
+func binaryOp(op binOp) opBuilder {
 	return func(c *nodeCtx) error {
 		a, err := c.need(0)
 		if err != nil {

@@ -68,9 +68,11 @@ func buildConv(c *nodeCtx) error {
 			return err
 		}
 		if g == ch && g == m {
+			sd := s // all channels at once
+			sd.InC, sd.OutC = ch, m
 			c.run = func() error {
 				for i := 0; i < n; i++ {
-					kernels.DepthwiseConv2D(s, wv.f, bias(), act, x.f[i*inImg:(i+1)*inImg], y.f[i*outImg:(i+1)*outImg])
+					kernels.DepthwiseConv2D(sd, wv.f, bias(), act, x.f[i*inImg:(i+1)*inImg], y.f[i*outImg:(i+1)*outImg])
 				}
 				return nil
 			}
