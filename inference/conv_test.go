@@ -86,10 +86,10 @@ func ints64(v []int) []int64 {
 // with naiveConv on seeded random data.
 func TestConvAgainstNaive(t *testing.T) {
 	tests := []struct {
-		x, w                 []int
+		x, w                []int
 		strides, dils, pads []int
-		group                int
-		bias                 bool
+		group               int
+		bias                bool
 	}{
 		{x: []int{1, 1, 28, 28}, w: []int{8, 1, 5, 5}, strides: []int{1, 1}, dils: []int{1, 1}, pads: []int{2, 2, 2, 2}, group: 1, bias: true},
 		{x: []int{2, 3, 9, 7}, w: []int{4, 3, 3, 2}, strides: []int{2, 1}, dils: []int{1, 2}, pads: []int{1, 0, 2, 1}, group: 1},
