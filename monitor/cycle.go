@@ -1,0 +1,322 @@
+package monitor
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/gradewatch/gradewatch/inference"
+	"github.com/gradewatch/gradewatch/monitor/scan"
+	"github.com/gradewatch/gradewatch/storage"
+)
+
+// graded is one scan on its way through a cycle.
+type graded struct {
+	scan   storage.Scan
+	matrix scan.Matrix
+	report scan.Report
+	reject string // reason; "" while the scan is fine
+	result storage.Result
+}
+
+// cycle runs one poll of the source: fetch, decode, grade, save, commit.
+// It returns whether the fetch came back full (more is waiting). A commit
+// that fails is retried here, with backoff, until it succeeds or ctx is
+// done, so a graded batch is never thrown away; failures counts the
+// consecutive failures for the backoff.
+func (s *source) cycle(ctx context.Context, failures *int) (full bool, err error) {
+	src, limit := s.cfg.Source, s.cfg.BatchSize
+	s.cycles++
+	batch, err := s.m.cfg.Store.FetchScans(ctx, src, limit)
+	if err != nil {
+		return false, fmt.Errorf("fetch scans of source %s: %w", src.Name, err)
+	}
+	scans := batch.Scans
+	full = len(scans) >= limit
+	sweep := s.m.cfg.SweepEvery > 0 && s.cycles%s.m.cfg.SweepEvery == 1%s.m.cfg.SweepEvery
+	if sweep && !full {
+		extra, err := s.m.cfg.Store.FetchUnresolved(ctx, src, limit)
+		if err != nil {
+			return false, fmt.Errorf("reconciliation sweep of source %s: %w", src.Name, err)
+		}
+		scans = merge(scans, extra)
+	}
+	if len(scans) > 0 {
+		if err := s.grade(ctx, scans, batch.Checkpoint, failures); err != nil {
+			return false, err
+		}
+		s.pendingKnown = false
+	}
+	if err := s.refreshPending(ctx, full, sweep); err != nil {
+		return false, err
+	}
+	s.update(func(st *Status) { st.Idle = !full && s.pendingKnown && st.Pending == 0 })
+	return full, nil
+}
+
+// merge appends the scans of extra whose keys are not in scans.
+func merge(scans, extra []storage.Scan) []storage.Scan {
+	if len(extra) == 0 {
+		return scans
+	}
+	seen := make(map[string]bool, len(scans))
+	for _, sc := range scans {
+		seen[sc.Key] = true
+	}
+	for _, sc := range extra {
+		if !seen[sc.Key] {
+			seen[sc.Key] = true
+			scans = append(scans, sc)
+		}
+	}
+	return scans
+}
+
+// refreshPending counts the pending rows unless that would be wasted: a
+// poll that found nothing while nothing was pending costs no count, and a
+// backlog is counted at most every pendingEvery.
+func (s *source) refreshPending(ctx context.Context, full, sweep bool) error {
+	now := time.Now()
+	switch {
+	case full && now.Sub(s.lastPending) < pendingEvery:
+		return nil
+	case s.pendingKnown && !sweep:
+		return nil
+	}
+	p, err := s.m.cfg.Store.Pending(ctx, s.cfg.Source)
+	if err != nil {
+		return fmt.Errorf("count pending rows of source %s: %w", s.cfg.Source.Name, err)
+	}
+	s.lastPending = now
+	s.pendingKnown = true
+	s.mu.Lock()
+	s.oldestAt = p.OldestAt
+	s.mu.Unlock()
+	s.update(func(st *Status) { st.Pending = p.Count; st.PendingAt = now })
+	return nil
+}
+
+// grade decodes, grades, saves and commits scans.
+func (s *source) grade(ctx context.Context, scans []storage.Scan, cp storage.Checkpoint, failures *int) error {
+	src := s.cfg.Source
+	items := make([]graded, len(scans))
+	parallel(len(items), func(i int) {
+		it := &items[i]
+		it.scan = scans[i]
+		var err error
+		if s.cfg.Layout.Format == scan.FormatPoints {
+			it.matrix, it.report, err = scan.DecodePoints(s.cfg.Layout, points(it.scan.Points))
+		} else {
+			it.matrix, it.report, err = scan.Decode(s.cfg.Layout, it.scan.Payload)
+		}
+		if err != nil {
+			it.reject = "decode: " + err.Error()
+		}
+	})
+	var imgs []inference.Image
+	var idx []int
+	for i, it := range items {
+		if it.reject == "" {
+			imgs = append(imgs, inference.Image{Width: it.matrix.Width, Height: it.matrix.Height, Pix: it.matrix.Pix})
+			idx = append(idx, i)
+		}
+	}
+	model := ""
+	if len(imgs) > 0 {
+		g := s.m.currentGrader() // once per batch: a model swapped meanwhile grades the next batch
+		if g == nil {
+			return fmt.Errorf("grade scans of source %s: %w", src.Name, errNoGrader)
+		}
+		info := g.Info()
+		model = info.Name
+		preds, reasons, err := classify(ctx, g, imgs)
+		if err != nil {
+			return fmt.Errorf("grade %d scans of source %s with model %s: %w", len(imgs), src.Name, info.Name, err)
+		}
+		for k, i := range idx {
+			if reasons[k] != "" {
+				items[i].reject = "grade: " + reasons[k]
+				continue
+			}
+			items[i].result = newResult(src.Name, items[i].scan, preds[k], info)
+		}
+	}
+	if dir := s.m.cfg.ImageDir; dir != "" {
+		s.saveImages(dir, items)
+	}
+	var results []storage.Result
+	var rejects []storage.Reject
+	for _, it := range items {
+		if it.reject != "" {
+			rejects = append(rejects, storage.Reject{Source: src.Name, SourceKey: it.scan.Key, Reason: it.reject})
+		} else {
+			results = append(results, it.result)
+		}
+	}
+	if err := s.commit(ctx, results, rejects, cp, failures); err != nil {
+		return err
+	}
+	s.committed(items, len(results), len(rejects), model)
+	return nil
+}
+
+// commit stores the batch, retrying with backoff while it fails. It
+// returns an error only when ctx is done.
+func (s *source) commit(ctx context.Context, results []storage.Result, rejects []storage.Reject, cp storage.Checkpoint, failures *int) error {
+	src := s.cfg.Source
+	for {
+		err := s.m.cfg.Store.CommitBatch(ctx, src, results, rejects, cp)
+		if err == nil {
+			return nil
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		*failures++
+		next := time.Now().Add(s.backoff(*failures))
+		s.fail(fmt.Errorf("commit %d results and %d rejects of source %s (kept, retrying): %w", len(results), len(rejects), src.Name, err), *failures, next)
+		s.sleep(ctx, func() time.Time { return next })
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+	}
+}
+
+// committed updates the status and tells the subscribers.
+func (s *source) committed(items []graded, nGraded, nRejected int, model string) {
+	now := time.Now()
+	s.mu.Lock()
+	s.rate.add(now, nGraded+nRejected)
+	s.mu.Unlock()
+	s.update(func(st *Status) {
+		st.Graded += int64(nGraded)
+		st.Rejected += int64(nRejected)
+		if model != "" {
+			st.Model = model
+		}
+	})
+	if !s.m.hub.active() {
+		return
+	}
+	evs := make([]Event, 0, len(items))
+	for _, it := range items {
+		if it.reject != "" {
+			evs = append(evs, ScanRejected{Reject: storage.Reject{Source: s.cfg.Source.Name, SourceKey: it.scan.Key, Reason: it.reject}})
+			continue
+		}
+		evs = append(evs, ScanGraded{Result: it.result, Thumbnail: it.matrix.Thumbnail(s.m.cfg.ThumbnailSide), Report: it.report})
+	}
+	s.m.hub.publish(evs...)
+}
+
+// classify grades imgs in one call. When that call fails, each image is
+// graded alone, and those that still fail get a reason; if every image
+// fails, the model (not the scans) is at fault and the error is returned
+// so the batch is retried later.
+func classify(ctx context.Context, g Grader, imgs []inference.Image) ([]inference.Prediction, []string, error) {
+	reasons := make([]string, len(imgs))
+	preds, err := g.Classify(ctx, imgs)
+	if err == nil && len(preds) == len(imgs) {
+		return preds, reasons, nil
+	}
+	if err == nil {
+		err = fmt.Errorf("model returned %d predictions for %d images", len(preds), len(imgs))
+	}
+	if ctx.Err() != nil || len(imgs) == 1 {
+		return nil, nil, err
+	}
+	preds = make([]inference.Prediction, len(imgs))
+	ok := 0
+	for i := range imgs {
+		p, err1 := g.Classify(ctx, imgs[i:i+1])
+		switch {
+		case ctx.Err() != nil:
+			return nil, nil, ctx.Err()
+		case err1 != nil:
+			reasons[i] = err1.Error()
+		case len(p) != 1:
+			reasons[i] = fmt.Sprintf("model returned %d predictions for 1 image", len(p))
+		default:
+			preds[i] = p[0]
+			ok++
+		}
+	}
+	if ok == 0 {
+		return nil, nil, err
+	}
+	return preds, reasons, nil
+}
+
+// newResult builds the result of one graded scan.
+func newResult(source string, sc storage.Scan, p inference.Prediction, info inference.Info) storage.Result {
+	probs := make([]float64, len(p.Probs))
+	for i, v := range p.Probs {
+		probs[i] = float64(v)
+	}
+	labels := info.Labels
+	if len(labels) != len(probs) {
+		labels = make([]string, len(probs))
+		for i := range labels {
+			labels[i] = strconv.Itoa(i)
+		}
+	}
+	grade := p.Label
+	if grade == "" && p.Index >= 0 && p.Index < len(labels) {
+		grade = labels[p.Index]
+	}
+	return storage.Result{
+		Source:      source,
+		SourceKey:   sc.Key,
+		Metadata:    sc.Metadata,
+		Predicted:   grade,
+		Confidence:  float64(p.Confidence),
+		Probs:       probs,
+		Labels:      labels,
+		ModelName:   info.Name,
+		ModelSHA256: info.SHA256,
+	}
+}
+
+// points converts storage points to scan points.
+func points(ps []storage.Point) []scan.Point {
+	out := make([]scan.Point, len(ps))
+	for i, p := range ps {
+		out[i] = scan.Point{X: p.X, Y: p.Y, Index: p.Index, Value: p.Value}
+	}
+	return out
+}
+
+// parallel calls f(0..n-1) on up to GOMAXPROCS goroutines and returns when
+// all calls have.
+func parallel(n int, f func(i int)) {
+	workers := min(n, runtime.GOMAXPROCS(0))
+	if workers <= 1 {
+		for i := range n {
+			f(i)
+		}
+		return
+	}
+	var (
+		wg   sync.WaitGroup
+		mu   sync.Mutex
+		next int
+	)
+	for range workers {
+		wg.Go(func() {
+			for {
+				mu.Lock()
+				i := next
+				next++
+				mu.Unlock()
+				if i >= n {
+					return
+				}
+				f(i)
+			}
+		})
+	}
+	wg.Wait()
+}

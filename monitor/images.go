@@ -1,0 +1,104 @@
+package monitor
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gradewatch/gradewatch/monitor/scan"
+)
+
+// ImagePath returns where the image of one scan is saved:
+// <dir>/<YYYY-MM-DD>/<source>_<key>.png with the UTC day of t. Characters
+// other than letters, digits, '.', '-' and '_' in source and key become
+// '_'.
+func ImagePath(dir string, t time.Time, source, key string) string {
+	return filepath.Join(dir, t.UTC().Format(time.DateOnly), safeName(source)+"_"+safeName(key)+".png")
+}
+
+func safeName(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '.', r == '-', r == '_':
+			return r
+		}
+		return '_'
+	}, s)
+}
+
+// saveImages writes the PNG of every graded item and sets its ImagePath.
+// Failures leave ImagePath empty and show in Status.ImageError; the first
+// success after a failure clears it.
+func (s *source) saveImages(dir string, items []graded) {
+	now := time.Now()
+	day := filepath.Dir(ImagePath(dir, now, "x", "x"))
+	if err := os.MkdirAll(day, 0o755); err != nil {
+		s.imageError(fmt.Errorf("create image folder %s: %w", day, err))
+		return
+	}
+	var (
+		mu       sync.Mutex
+		firstErr error
+		saved    int
+	)
+	parallel(len(items), func(i int) {
+		it := &items[i]
+		if it.reject != "" {
+			return
+		}
+		path := ImagePath(dir, now, s.cfg.Source.Name, it.scan.Key)
+		err := writePNG(path, it.matrix)
+		mu.Lock()
+		defer mu.Unlock()
+		if err != nil {
+			if firstErr == nil {
+				firstErr = err
+			}
+			return
+		}
+		saved++
+		it.result.ImagePath = path
+	})
+	switch {
+	case firstErr != nil:
+		s.imageError(firstErr)
+	case saved > 0:
+		s.imageError(nil)
+	}
+}
+
+func (s *source) imageError(err error) {
+	msg := ""
+	if err != nil {
+		msg = err.Error()
+	}
+	s.mu.Lock()
+	same := s.st.ImageError == msg
+	s.mu.Unlock()
+	if !same {
+		s.update(func(st *Status) { st.ImageError = msg })
+	}
+}
+
+// writePNG writes m to path through a temporary file, so a crash never
+// leaves a half-written image under the final name.
+func writePNG(path string, m scan.Matrix) error {
+	var buf bytes.Buffer
+	if err := scan.EncodePNG(&buf, m); err != nil {
+		return fmt.Errorf("save image %s: %w", path, err)
+	}
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, buf.Bytes(), 0o644); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("save image %s: %w", path, err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("save image %s: %w", path, err)
+	}
+	return nil
+}
