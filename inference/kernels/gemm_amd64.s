@@ -440,3 +440,45 @@ runloop:
 rundone:
 	VZEROUPPER
 	RET
+
+// MAXNAN sets dst = max(a, b) lane-wise, NaN if either lane is NaN (VMAXPS
+// alone returns its second source when either is NaN; the blend puts a's
+// NaN back). tmp is clobbered.
+#define MAXNAN(a, b, dst, tmp) \
+	VMAXPS b, a, dst \
+	VCMPPS $3, a, a, tmp \
+	VBLENDVPS tmp, a, dst, dst
+
+// func maxPool2x2AVX2(blocks int, r0, r1, out *float32)
+//
+// out[x] = max(r0[2x], r0[2x+1], r1[2x], r1[2x+1]) for x < 8*blocks: one
+// output row of a 2x2, stride-2 max pool from its two input rows.
+TEXT ·maxPool2x2AVX2(SB), NOSPLIT, $0-32
+	MOVQ blocks+0(FP), CX
+	MOVQ r0+8(FP), SI
+	MOVQ r1+16(FP), DX
+	MOVQ out+24(FP), DI
+	TESTQ CX, CX
+	JE   pooldone
+
+poolloop:
+	VMOVUPS (SI), Y0
+	VMOVUPS 32(SI), Y1
+	VMOVUPS (DX), Y2
+	VMOVUPS 32(DX), Y3
+	MAXNAN(Y0, Y2, Y4, Y8)
+	MAXNAN(Y1, Y3, Y5, Y8)
+	VSHUFPS $0x88, Y5, Y4, Y6
+	VSHUFPS $0xDD, Y5, Y4, Y7
+	MAXNAN(Y6, Y7, Y0, Y8)
+	VPERMPD $0xD8, Y0, Y0
+	VMOVUPS Y0, (DI)
+	ADDQ $64, SI
+	ADDQ $64, DX
+	ADDQ $32, DI
+	DECQ CX
+	JNE  poolloop
+
+pooldone:
+	VZEROUPPER
+	RET

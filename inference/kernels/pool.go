@@ -103,9 +103,17 @@ func maxPool2x2(s PoolShape, src, dst []float32) {
 			r0 := plane[2*y*s.InW : 2*y*s.InW+2*s.OutW]
 			r1 := plane[(2*y+1)*s.InW : (2*y+1)*s.InW+2*s.OutW]
 			o := out[y*s.OutW : (y+1)*s.OutW]
-			for x := range o {
-				a, b := max32(r0[2*x], r0[2*x+1]), max32(r1[2*x], r1[2*x+1])
-				o[x] = max32(a, b)
+			x0 := 0
+			if useAVX2 && len(o) >= 8 {
+				x0 = len(o) &^ 7
+				maxPool2x2AVX2(x0/8, &r0[0], &r1[0], &o[0])
+			}
+			r0 = r0[:2*len(o)]
+			r1 = r1[:2*len(o)]
+			for x := x0; x < len(o); x++ {
+				// The builtin max is branch-free and propagates NaN; a
+				// compare-and-branch mispredicts on half of random inputs.
+				o[x] = max(r0[2*x], r0[2*x+1], r1[2*x], r1[2*x+1])
 			}
 		}
 	}
@@ -113,10 +121,7 @@ func maxPool2x2(s PoolShape, src, dst []float32) {
 
 // max32 returns the larger of a and b, or NaN if either is NaN.
 func max32(a, b float32) float32 {
-	if a > b || a != a {
-		return a
-	}
-	return b
+	return max(a, b)
 }
 
 // AveragePool2D sets each output to the mean of its window. With

@@ -66,24 +66,31 @@ func TestPool2D(t *testing.T) {
 				StrideH: g.s, StrideW: g.s, DilH: g.d, DilW: g.d, PadTop: g.p0, PadLeft: g.p0}, g.p1, g.p1})
 		}
 	}
-	for i, tc := range cases {
-		s := tc.s
-		t.Run(fmt.Sprintf("%d", i), func(t *testing.T) {
-			if err := s.Validate(); err != nil {
-				t.Fatalf("Validate(%+v) = %v", s, err)
-			}
-			r := rand.New(rand.NewPCG(uint64(i), 5))
-			src := randSlice(r, s.C*s.InH*s.InW)
-			dst := make([]float32, s.C*s.OutH*s.OutW)
-			MaxPool2D(s, src, dst)
-			closeAll(t, fmt.Sprintf("MaxPool2D(%+v)", s), dst, poolRef(s, false, false, 0, 0, src), 0)
-			for _, countPad := range []bool{false, true} {
-				AveragePool2D(s, countPad, tc.padBottom, tc.padRight, src, dst)
-				closeAll(t, fmt.Sprintf("AveragePool2D(%+v, countPad=%v)", s, countPad), dst,
-					poolRef(s, true, countPad, tc.padBottom, tc.padRight, src), 1e-6)
-			}
-		})
-	}
+	withKernels(t, func(t *testing.T) {
+		for i, tc := range cases {
+			checkPool(t, i, tc.s, tc.padBottom, tc.padRight)
+		}
+	})
+}
+
+// checkPool runs MaxPool2D and AveragePool2D (both count modes) on one
+// shape and compares them with poolRef.
+func checkPool(t *testing.T, i int, s PoolShape, padBottom, padRight int) {
+	t.Run(fmt.Sprintf("%d", i), func(t *testing.T) {
+		if err := s.Validate(); err != nil {
+			t.Fatalf("Validate(%+v) = %v", s, err)
+		}
+		r := rand.New(rand.NewPCG(uint64(i), 5))
+		src := randSlice(r, s.C*s.InH*s.InW)
+		dst := make([]float32, s.C*s.OutH*s.OutW)
+		MaxPool2D(s, src, dst)
+		closeAll(t, fmt.Sprintf("MaxPool2D(%+v)", s), dst, poolRef(s, false, false, 0, 0, src), 0)
+		for _, countPad := range []bool{false, true} {
+			AveragePool2D(s, countPad, padBottom, padRight, src, dst)
+			closeAll(t, fmt.Sprintf("AveragePool2D(%+v, countPad=%v)", s, countPad), dst,
+				poolRef(s, true, countPad, padBottom, padRight, src), 1e-6)
+		}
+	})
 }
 
 func TestPoolOutSize(t *testing.T) {
@@ -112,15 +119,27 @@ func TestPoolOutSize(t *testing.T) {
 }
 
 func TestMaxPoolNaN(t *testing.T) {
-	nan := float32(math.NaN())
-	s := PoolShape{C: 1, InH: 2, InW: 4, OutH: 1, OutW: 2, KH: 2, KW: 2, StrideH: 2, StrideW: 2}
-	for _, src := range [][]float32{{1, nan, 3, 4, 5, 6, 7, 8}, {1, 2, 3, 4, 5, 6, nan, 8}} {
-		dst := make([]float32, 2)
-		MaxPool2D(s, src, dst)
-		if (src[1] != src[1]) != (dst[0] != dst[0]) || (src[6] != src[6]) != (dst[1] != dst[1]) {
-			t.Errorf("MaxPool2D(%v) = %v; want NaN where the window holds NaN", src, dst)
+	// 2x2 pooling of a 2 x 40 image: 20 outputs, so the AVX2 path (8 at a
+	// time) and the scalar tail both see a NaN in each window position.
+	s := PoolShape{C: 1, InH: 2, InW: 40, OutH: 1, OutW: 20, KH: 2, KW: 2, StrideH: 2, StrideW: 2}
+	withKernels(t, func(t *testing.T) {
+		for pos := 0; pos < 4; pos++ {
+			for _, x := range []int{0, 5, 7, 8, 13, 19} {
+				src := make([]float32, 80)
+				for i := range src {
+					src[i] = float32(i%7) - 3
+				}
+				src[(pos/2)*40+2*x+pos%2] = float32(math.NaN())
+				dst := make([]float32, 20)
+				MaxPool2D(s, src, dst)
+				for o, v := range dst {
+					if isNaN := v != v; isNaN != (o == x) {
+						t.Fatalf("MaxPool2D with NaN at window %d position %d: out[%d] = %v", x, pos, o, v)
+					}
+				}
+			}
 		}
-	}
+	})
 }
 
 func TestSoftmax(t *testing.T) {
