@@ -17,6 +17,4 @@ var (
 	// ErrUnsupported means the operation or mode is not available on the
 	// store's driver (for example rowversion mode on SQLite).
 	ErrUnsupported = errors.New("storage: not supported by this driver")
-	// ErrNotImplemented marks an API that is published but not yet built.
-	ErrNotImplemented = errors.New("storage: not implemented yet")
 )

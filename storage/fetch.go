@@ -1,0 +1,373 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"math"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// maxFetch bounds the limit of one fetch.
+const maxFetch = 10000
+
+// selectList is the column list of a scan row: the key as text, the
+// rowversion (when withRowversion), the payload (if any), the metadata
+// columns. prefix is "s.", "inserted." or "".
+func (c *compiledSource) selectList(d dialect, prefix string, withRowversion bool) string {
+	cols := []string{d.keyText(prefix + d.quote(c.key))}
+	if withRowversion {
+		cols = append(cols, prefix+d.quote(c.rowversion))
+	}
+	if c.payload != (Ident{}) {
+		cols = append(cols, prefix+d.quote(c.payload))
+	}
+	for _, m := range c.meta {
+		cols = append(cols, prefix+d.quote(m))
+	}
+	return strings.Join(cols, ", ")
+}
+
+// unresolved is the condition " AND NOT EXISTS (result) AND NOT EXISTS
+// (reject)" for a source row aliased by prefix; srcParam is the
+// placeholder holding the source name.
+func unresolved(d dialect, c *compiledSource, t tableIdents, prefix, srcParam string) string {
+	key := d.keyText(prefix + d.quote(c.key))
+	return ` AND NOT EXISTS (SELECT 1 FROM ` + d.quote(t.results) + ` AS r WHERE r.` + d.quote(Ident{Name: "source"}) + ` = ` + srcParam +
+		` AND r.` + d.quote(Ident{Name: "source_key"}) + ` = ` + key + `)` +
+		` AND NOT EXISTS (SELECT 1 FROM ` + d.quote(t.rejects) + ` AS j WHERE j.` + d.quote(Ident{Name: "source"}) + ` = ` + srcParam +
+		` AND j.` + d.quote(Ident{Name: "source_key"}) + ` = ` + key + `)`
+}
+
+// fetchKey reads rows above checkpoint-SettleKeys that have neither result
+// nor reject, lowest key first: the rows above the checkpoint are new, the
+// ones below are stragglers whose transaction committed late.
+func fetchKey(d dialect, c *compiledSource, t tableIdents, last int64, hasLast bool, limit int) stmt {
+	a := &args{d: d}
+	q := d.quote
+	lo := int64(math.MinInt64)
+	if hasLast {
+		lo = last - c.SettleKeys
+		if lo > last { // overflow below MinInt64
+			lo = math.MinInt64
+		}
+	}
+	n := a.add(int64(limit))
+	loP := a.add(lo)
+	src := a.add(c.Name)
+	sql := `SELECT ` + d.top(n) + c.selectList(d, "s.", false) + ` FROM ` + q(c.table) + ` AS s WHERE s.` + q(c.key) + ` > ` + loP +
+		unresolved(d, c, t, "s.", src) + ` ORDER BY s.` + q(c.key) + d.limit(n)
+	return stmt{sql: sql, args: a.list}
+}
+
+// fetchUnresolved reads any rows with neither result nor reject.
+func fetchUnresolved(d dialect, c *compiledSource, t tableIdents, limit int) stmt {
+	a := &args{d: d}
+	q := d.quote
+	n := a.add(int64(limit))
+	src := a.add(c.Name)
+	sql := `SELECT ` + d.top(n) + c.selectList(d, "s.", false) + ` FROM ` + q(c.table) + ` AS s WHERE 1 = 1` +
+		unresolved(d, c, t, "s.", src) + ` ORDER BY s.` + q(c.key) + d.limit(n)
+	return stmt{sql: sql, args: a.list}
+}
+
+// pendingStmt counts rows with neither result nor reject.
+func pendingStmt(d dialect, c *compiledSource, t tableIdents) stmt {
+	a := &args{d: d}
+	q := d.quote
+	src := a.add(c.Name)
+	oldest := "NULL"
+	if c.createdAt != (Ident{}) {
+		oldest = "MIN(s." + q(c.createdAt) + ")"
+	}
+	sql := `SELECT COUNT(*), ` + d.keyText("MIN(s."+q(c.key)+")") + `, ` + oldest + ` FROM ` + q(c.table) + ` AS s WHERE 1 = 1` +
+		unresolved(d, c, t, "s.", src)
+	return stmt{sql: sql, args: a.list}
+}
+
+func checkLimit(limit int) (int, error) {
+	if limit <= 0 || limit > maxFetch {
+		return 0, fmt.Errorf("fetch limit %d: give a batch size from 1 to %d", limit, maxFetch)
+	}
+	return limit, nil
+}
+
+// FetchScans reads up to limit new scans of src after its stored
+// checkpoint, in key (or rowversion) order. In claim mode the rows are
+// claimed for src.LeaseTimeout. Commit the results with the returned
+// Batch.Checkpoint. A poll that finds nothing costs one indexed query.
+func (s *Store) FetchScans(ctx context.Context, src Source, limit int) (Batch, error) {
+	c, err := src.compile()
+	if err != nil {
+		return Batch{}, err
+	}
+	if limit, err = checkLimit(limit); err != nil {
+		return Batch{}, err
+	}
+	switch c.Mode {
+	case ModeClaim:
+		st := s.d.fetchClaim(c, ownerID(), limit)
+		scans, _, err := s.queryScans(ctx, c, st, false)
+		if err != nil {
+			return Batch{}, fmt.Errorf("claim scans of source %q: %w", c.Name, err)
+		}
+		sortByKey(scans)
+		return Batch{Scans: scans}, nil
+	case ModeRowversion:
+		cp, _, err := s.checkpoint(ctx, c.Name)
+		if err != nil {
+			return Batch{}, err
+		}
+		st, err := s.d.fetchRowversion(c, s.t, cp.Rowversion, limit)
+		if err != nil {
+			return Batch{}, err
+		}
+		scans, rvs, err := s.queryScans(ctx, c, st, true)
+		if err != nil {
+			return Batch{}, fmt.Errorf("read new scans of source %q: %w", c.Name, err)
+		}
+		b := Batch{Scans: scans, Checkpoint: cp}
+		if len(rvs) > 0 {
+			b.Checkpoint.Rowversion = rvs[len(rvs)-1]
+		}
+		return b, nil
+	default: // ModeKey
+		cp, ok, err := s.checkpoint(ctx, c.Name)
+		if err != nil {
+			return Batch{}, err
+		}
+		scans, _, err := s.queryScans(ctx, c, fetchKey(s.d, c, s.t, cp.Key, ok, limit), false)
+		if err != nil {
+			return Batch{}, fmt.Errorf("read new scans of source %q: %w", c.Name, err)
+		}
+		b := Batch{Scans: scans, Checkpoint: cp}
+		for _, sc := range scans {
+			k, err := strconv.ParseInt(sc.Key, 10, 64)
+			if err != nil {
+				return Batch{}, fmt.Errorf("source %q: key_column %s holds %q: key mode needs an integer key (use claim mode otherwise)", c.Name, c.KeyColumn, sc.Key)
+			}
+			b.Checkpoint.Key = max(b.Checkpoint.Key, k)
+		}
+		return b, nil
+	}
+}
+
+// FetchUnresolved reads up to limit rows of src, oldest key first, that
+// have neither a result nor a reject, whatever the checkpoint says: the
+// reconciliation sweep. It claims nothing and moves no checkpoint.
+func (s *Store) FetchUnresolved(ctx context.Context, src Source, limit int) ([]Scan, error) {
+	c, err := src.compile()
+	if err != nil {
+		return nil, err
+	}
+	if limit, err = checkLimit(limit); err != nil {
+		return nil, err
+	}
+	scans, _, err := s.queryScans(ctx, c, fetchUnresolved(s.d, c, s.t, limit), false)
+	if err != nil {
+		return nil, fmt.Errorf("find unresolved scans of source %q: %w", c.Name, err)
+	}
+	return scans, nil
+}
+
+// Pending counts the rows of src that have neither a result nor a reject,
+// with the oldest such key (and its time if src.CreatedAtColumn is set and
+// holds a time the driver or the SQLite time layouts can read).
+func (s *Store) Pending(ctx context.Context, src Source) (Pending, error) {
+	c, err := src.compile()
+	if err != nil {
+		return Pending{}, err
+	}
+	st := pendingStmt(s.d, c, s.t)
+	var p Pending
+	var oldestKey sql.NullString
+	var oldestAt looseTime
+	if err := s.db.QueryRowContext(ctx, st.sql, st.args...).Scan(&p.Count, &oldestKey, &oldestAt); err != nil {
+		return Pending{}, fmt.Errorf("count pending scans of source %q: %w", c.Name, err)
+	}
+	p.OldestKey = oldestKey.String
+	p.OldestAt = oldestAt.t
+	return p, nil
+}
+
+// Checkpoint returns the stored checkpoint of src (zero if none).
+func (s *Store) Checkpoint(ctx context.Context, src Source) (Checkpoint, error) {
+	cp, _, err := s.checkpoint(ctx, src.Name)
+	return cp, err
+}
+
+func (s *Store) checkpoint(ctx context.Context, source string) (Checkpoint, bool, error) {
+	a := &args{d: s.d}
+	sqlText := `SELECT last_key, last_rowversion FROM ` + s.d.quote(s.t.checkpoints) + ` WHERE source = ` + a.add(source)
+	var key sql.NullInt64
+	var rv []byte
+	err := s.db.QueryRowContext(ctx, sqlText, a.list...).Scan(&key, &rv)
+	switch {
+	case err == sql.ErrNoRows:
+		return Checkpoint{}, false, nil
+	case err != nil:
+		return Checkpoint{}, false, fmt.Errorf("read checkpoint of source %q: %w", source, err)
+	}
+	return Checkpoint{Key: key.Int64, Rowversion: rv}, key.Valid || rv != nil, nil
+}
+
+// queryScans runs st and reads scan rows; with rowversion it also returns
+// each row's rowversion. Points of a points source are read after.
+func (s *Store) queryScans(ctx context.Context, c *compiledSource, st stmt, withRowversion bool) ([]Scan, [][]byte, error) {
+	rows, err := s.db.QueryContext(ctx, st.sql, st.args...)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer rows.Close()
+	var scans []Scan
+	var rvs [][]byte
+	for rows.Next() {
+		var key string
+		var rv, payload []byte
+		meta := make([]any, len(c.meta))
+		dest := []any{&key}
+		if withRowversion {
+			dest = append(dest, &rv)
+		}
+		if c.payload != (Ident{}) {
+			dest = append(dest, &payload)
+		}
+		for i := range meta {
+			dest = append(dest, &meta[i])
+		}
+		if err := rows.Scan(dest...); err != nil {
+			return nil, nil, err
+		}
+		sc := Scan{Source: c.Name, Key: key, Payload: payload}
+		if len(c.meta) > 0 {
+			sc.Metadata = make(map[string]string, len(c.meta))
+			for i, m := range c.meta {
+				sc.Metadata[m.Name] = metaText(meta[i])
+			}
+		}
+		scans = append(scans, sc)
+		rvs = append(rvs, rv)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, nil, err
+	}
+	if err := rows.Close(); err != nil {
+		return nil, nil, err
+	}
+	if c.points != nil && len(scans) > 0 {
+		if err := s.loadPoints(ctx, c, scans); err != nil {
+			return nil, nil, err
+		}
+	}
+	return scans, rvs, nil
+}
+
+// metaText renders a metadata value as text: times in RFC 3339 UTC,
+// NULL as "".
+func metaText(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return ""
+	case []byte:
+		return string(x)
+	case string:
+		return x
+	case time.Time:
+		return x.UTC().Format(time.RFC3339Nano)
+	case float64:
+		return strconv.FormatFloat(x, 'g', -1, 64)
+	default:
+		return fmt.Sprint(x)
+	}
+}
+
+// loadPoints reads the points of scans, in chunks of keys.
+func (s *Store) loadPoints(ctx context.Context, c *compiledSource, scans []Scan) error {
+	d, p := s.d, c.points
+	q := d.quote
+	byKey := make(map[string]int, len(scans))
+	for i, sc := range scans {
+		byKey[sc.Key] = i
+	}
+	byIndex := p.index != (Ident{})
+	cols := d.keyText("p."+q(p.key)) + ", "
+	order := "p." + q(p.key) + ", "
+	if byIndex {
+		cols += "p." + q(p.index) + ", NULL"
+		order += "p." + q(p.index)
+	} else {
+		cols += "p." + q(p.x) + ", p." + q(p.y)
+		order += "p." + q(p.y) + ", p." + q(p.x)
+	}
+	cols += ", p." + q(p.value)
+	const chunk = 500
+	for start := 0; start < len(scans); start += chunk {
+		part := scans[start:min(start+chunk, len(scans))]
+		a := &args{d: d}
+		ph := make([]string, len(part))
+		for i, sc := range part {
+			ph[i] = a.add(sc.Key)
+		}
+		sqlText := `SELECT ` + cols + ` FROM ` + q(p.table) + ` AS p WHERE p.` + q(p.key) + ` IN (` + strings.Join(ph, ", ") + `) ORDER BY ` + order
+		if err := s.readPoints(ctx, sqlText, a.list, byIndex, byKey, scans); err != nil {
+			return fmt.Errorf("read points of source %q from %s: %w", c.Name, p.table, err)
+		}
+	}
+	return nil
+}
+
+func (s *Store) readPoints(ctx context.Context, sqlText string, argv []any, byIndex bool, byKey map[string]int, scans []Scan) error {
+	rows, err := s.db.QueryContext(ctx, sqlText, argv...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var key string
+		var a, b sql.NullInt64
+		var v sql.NullFloat64
+		if err := rows.Scan(&key, &a, &b, &v); err != nil {
+			return err
+		}
+		i, ok := byKey[key]
+		if !ok {
+			continue
+		}
+		pt := Point{X: -1, Y: -1, Index: -1, Value: math.NaN()}
+		if byIndex {
+			pt.Index = nullInt(a)
+		} else {
+			pt.X, pt.Y = nullInt(a), nullInt(b)
+		}
+		if v.Valid {
+			pt.Value = v.Float64
+		}
+		scans[i].Points = append(scans[i].Points, pt)
+	}
+	return rows.Err()
+}
+
+// nullInt returns the value, or -1 for NULL or a value out of int range,
+// which the scan decoder reports as a point out of range.
+func nullInt(n sql.NullInt64) int {
+	if !n.Valid || n.Int64 < 0 || n.Int64 > math.MaxInt32 {
+		return -1
+	}
+	return int(n.Int64)
+}
+
+// sortByKey orders scans by key: numerically when both keys are integers,
+// as text otherwise.
+func sortByKey(scans []Scan) {
+	sort.SliceStable(scans, func(i, j int) bool {
+		a, errA := strconv.ParseInt(scans[i].Key, 10, 64)
+		b, errB := strconv.ParseInt(scans[j].Key, 10, 64)
+		if errA == nil && errB == nil {
+			return a < b
+		}
+		return scans[i].Key < scans[j].Key
+	})
+}
