@@ -17,7 +17,7 @@ var ErrUnsupportedOp = errors.New("unsupported operator")
 // maxPlanElements bounds the memory one plan may allocate (float32 and
 // int64 elements together), so that a model with hostile shapes is refused
 // instead of exhausting memory.
-const maxPlanElements = 1 << 28
+const maxPlanElements = 1 << 26
 
 // step runs one node of a plan on buffers bound at plan time.
 type step struct {

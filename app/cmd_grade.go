@@ -1,0 +1,7 @@
+package app
+
+import "github.com/gradewatch/gradewatch/inference/modelcmd"
+
+func init() {
+	register(command{name: "grade", summary: "grade image files with a model: grade --model FILE IMAGE...", run: modelcmd.Grade})
+}

@@ -1,0 +1,7 @@
+package app
+
+import "github.com/gradewatch/gradewatch/inference/modelcmd"
+
+func init() {
+	register(command{name: "model", summary: "inspect, test and benchmark an ONNX model (info, test, bench)", run: modelcmd.Model})
+}
