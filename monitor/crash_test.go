@@ -1,0 +1,204 @@
+package monitor_test
+
+import (
+	"bytes"
+	"context"
+	"image/png"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/gradewatch/gradewatch/monitor"
+	"github.com/gradewatch/gradewatch/storage"
+)
+
+// Environment of the crash test's child process.
+const (
+	crashDBEnv     = "GRADEWATCH_CRASH_DB"     // database file; set only in the child
+	crashImagesEnv = "GRADEWATCH_CRASH_IMAGES" // image folder
+)
+
+// Crash test sizes: a backlog of crashBacklog blob scans (crashBad of them
+// malformed) and crashPoints points scans, crashPerRound more blob scans
+// arriving before each of crashRounds hard kills.
+const (
+	crashBacklog  = 5000
+	crashBad      = 25
+	crashPoints   = 150
+	crashRounds   = 25
+	crashPerRound = 60
+)
+
+// TestCrashChild is the grading process of TestCrashRecovery: it runs the
+// real pipeline (mnist-8 through the inference engine, PNG saving, SQLite)
+// until every source is idle. It is skipped unless started by
+// TestCrashRecovery.
+func TestCrashChild(t *testing.T) {
+	path := os.Getenv(crashDBEnv)
+	if path == "" {
+		t.Skip("runs only as the child process of TestCrashRecovery")
+	}
+	ctx := context.Background()
+	st, err := storage.Open(ctx, storage.DriverSQLite, path, storage.TableNames{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	m, err := monitor.New(monitor.Config{Store: st, Grader: loadDemoModel(t), ImageDir: os.Getenv(crashImagesEnv),
+		SweepEvery: 5, BackoffMin: 5 * time.Millisecond, BackoffMax: 100 * time.Millisecond,
+		Sources: demoSources(5*time.Millisecond, 64)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := runUntilIdle(ctx, m); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestCrashRecovery kills the grading process hard (SIGKILL) at random
+// points at least 20 times during a backlog of more than 5,000 scans on
+// SQLite, then lets it finish: every source row must have exactly one
+// result or reject, and every result's image must be a whole PNG.
+func TestCrashRecovery(t *testing.T) {
+	if testing.Short() {
+		t.Skip("crash test takes about a minute")
+	}
+	if os.Getenv(crashDBEnv) != "" {
+		t.Skip("already the child")
+	}
+	ctx := t.Context()
+	dir := t.TempDir()
+	path, images := filepath.Join(dir, "crash.db"), filepath.Join(dir, "images")
+	st := openDemoDB(t, ctx, path)
+	defer st.Close()
+	rng := rand.New(rand.NewPCG(20261122, 1))
+	if err := st.InsertDemoBlobScans(ctx, demoTables, demoScans(rng, crashBacklog-crashBad)); err != nil {
+		t.Fatal(err)
+	}
+	for i := range crashBad { // wrong length: rejected by the decoder
+		if _, err := st.DB().ExecContext(ctx, `INSERT INTO demo_blob_scans (payload, product_id, lot, station, true_label) VALUES (?, 'bad', 'L1', 'S1', '0')`, make([]byte, 1+i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := st.InsertDemoPointScans(ctx, demoTables, demoScans(rng, crashPoints)); err != nil {
+		t.Fatal(err)
+	}
+
+	child := func() *exec.Cmd {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestCrashChild$", "-test.count=1")
+		cmd.Env = append(os.Environ(), crashDBEnv+"="+path, crashImagesEnv+"="+images)
+		return cmd
+	}
+	kills, total := 0, crashBacklog+crashPoints
+	var resolvedAtKill []int
+	for round := range crashRounds {
+		cmd := child()
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(time.Duration(30+rng.IntN(300)) * time.Millisecond)
+		if err := cmd.Process.Kill(); err == nil {
+			kills++
+		}
+		err := cmd.Wait()
+		if cmd.ProcessState.Exited() {
+			t.Logf("round %d: child exited by itself (%v) before the kill", round, err)
+			kills--
+		}
+		none, _ := unresolved(t, st, "demo_blob_scans", storage.DemoBlobSource)
+		resolvedAtKill = append(resolvedAtKill, crashBacklog+crashPerRound*round-none)
+		// The line keeps producing while the grader is down.
+		if err := st.InsertDemoBlobScans(ctx, demoTables, demoScans(rng, crashPerRound)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	total += crashRounds * crashPerRound
+	t.Logf("%d hard kills; scans resolved (blob) at each kill: %v", kills, resolvedAtKill)
+	if kills < 20 {
+		t.Fatalf("only %d kills landed while the child ran; want at least 20", kills)
+	}
+	if none, _ := unresolved(t, st, "demo_blob_scans", storage.DemoBlobSource); none == 0 {
+		t.Fatal("the backlog was finished before the last kill; the kills did not land during the backlog")
+	}
+
+	cmd := child()
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	runCtx, cancel := context.WithTimeout(ctx, 90*time.Second)
+	defer cancel()
+	done := make(chan error, 1)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("final run: %v\n%s", err, out.Bytes())
+		}
+	case <-runCtx.Done():
+		cmd.Process.Kill()
+		t.Fatal("final run did not finish the backlog in 90s")
+	}
+
+	for _, c := range []struct{ table, source string }{
+		{"demo_blob_scans", storage.DemoBlobSource}, {"demo_point_scans", storage.DemoPointsSource},
+	} {
+		none, many := unresolved(t, st, c.table, c.source)
+		var rows, results, rejects int
+		db := st.DB()
+		if err := db.QueryRow(`SELECT COUNT(*) FROM ` + c.table).Scan(&rows); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.QueryRow(`SELECT COUNT(*) FROM gw_results WHERE source = ?`, c.source).Scan(&results); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.QueryRow(`SELECT COUNT(*) FROM gw_rejects WHERE source = ?`, c.source).Scan(&rejects); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("source %s: %d rows, %d results, %d rejects", c.source, rows, results, rejects)
+		if none != 0 || many != 0 || results+rejects != rows {
+			t.Errorf("source %s: %d rows without a result, %d with several, %d results + %d rejects for %d rows; want exactly one each",
+				c.source, none, many, results, rejects, rows)
+		}
+	}
+	var bad int
+	if err := st.DB().QueryRow(`SELECT COUNT(*) FROM gw_rejects WHERE source = ? AND reason LIKE 'decode: blob is %'`, storage.DemoBlobSource).Scan(&bad); err != nil || bad != crashBad {
+		t.Errorf("malformed blob scans rejected = %d, %v; want %d", bad, err, crashBad)
+	}
+	checkImages(t, st)
+}
+
+// checkImages decodes the saved image of every result.
+func checkImages(t *testing.T, st *storage.Store) {
+	rows, err := st.DB().Query(`SELECT image_path FROM gw_results`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	n := 0
+	for rows.Next() {
+		var p string
+		if err := rows.Scan(&p); err != nil {
+			t.Fatal(err)
+		}
+		f, err := os.Open(p)
+		if err != nil {
+			t.Errorf("image of a result: %v", err)
+			continue
+		}
+		_, err = png.DecodeConfig(f)
+		f.Close()
+		if err != nil {
+			t.Errorf("image %s: %v", p, err)
+		}
+		n++
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%d result images are whole PNGs", n)
+}

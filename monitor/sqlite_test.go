@@ -1,0 +1,168 @@
+package monitor_test
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/gradewatch/gradewatch/inference"
+	"github.com/gradewatch/gradewatch/monitor"
+	"github.com/gradewatch/gradewatch/monitor/scan"
+	"github.com/gradewatch/gradewatch/storage"
+)
+
+// demoModelPath is the bundled demo model (the ONNX zoo's mnist-8, with its
+// sidecar of labels beside it).
+const demoModelPath = "../app/demo/mnist-8.onnx"
+
+var demoTables = storage.DefaultDemoTables()
+
+// openDemoDB opens (creating and migrating) an SQLite database at path with
+// the demo source tables.
+func openDemoDB(tb testing.TB, ctx context.Context, path string) *storage.Store {
+	tb.Helper()
+	st, err := storage.Open(ctx, storage.DriverSQLite, path, storage.TableNames{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if err := st.Migrate(ctx); err != nil {
+		st.Close()
+		tb.Fatal(err)
+	}
+	if err := st.CreateDemoSources(ctx, demoTables); err != nil {
+		st.Close()
+		tb.Fatal(err)
+	}
+	return st
+}
+
+// demoScans returns n seeded synthetic 28 x 28 scans: a bright bar on a dark
+// background at a position given by the label.
+func demoScans(rng *rand.Rand, n int) []storage.DemoScan {
+	out := make([]storage.DemoScan, n)
+	for i := range out {
+		label := rng.IntN(10)
+		pix := make([]byte, storage.DemoSize*storage.DemoSize)
+		for j := range pix {
+			pix[j] = byte(rng.IntN(30))
+			if x := j % storage.DemoSize; x >= 2*label+2 && x < 2*label+6 {
+				pix[j] = byte(200 + rng.IntN(56))
+			}
+		}
+		out[i] = storage.DemoScan{ProductID: fmt.Sprintf("P%05d", i), Lot: "L1", Station: "S1", TrueLabel: fmt.Sprint(label), Pix: pix}
+	}
+	return out
+}
+
+// demoSources returns the monitor configuration of the demo tables.
+func demoSources(interval time.Duration, batch int) []monitor.SourceConfig {
+	blob, points := storage.DemoSources(demoTables)
+	n := storage.DemoSize
+	return []monitor.SourceConfig{
+		{Source: blob, Layout: scan.Layout{Format: scan.FormatBlob, Width: n, Height: n, DType: scan.DTypeUint8, Normalize: scan.Normalization{Mode: scan.NormFixed, Lo: 0, Hi: 255}},
+			Interval: interval, BatchSize: batch},
+		{Source: points, Layout: scan.Layout{Format: scan.FormatPoints, Width: n, Height: n, Order: scan.OrderXY},
+			Interval: interval, BatchSize: batch},
+	}
+}
+
+func loadDemoModel(tb testing.TB) *inference.Model {
+	tb.Helper()
+	m, err := inference.LoadFile(context.Background(), demoModelPath)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return m
+}
+
+// runUntilIdle runs m until every source is idle or ctx is done.
+func runUntilIdle(ctx context.Context, m *monitor.Monitor) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- m.Run(ctx) }()
+	tick := time.NewTicker(time.Millisecond)
+	defer tick.Stop()
+	for !m.Idle() {
+		select {
+		case <-ctx.Done():
+			<-done
+			return ctx.Err()
+		case <-tick.C:
+		}
+	}
+	cancel()
+	return <-done
+}
+
+// unresolved counts rows of the demo blob table with no result and no
+// reject, and rows with more than one of them.
+func unresolved(tb testing.TB, st *storage.Store, table, source string) (none, many int) {
+	tb.Helper()
+	q := `SELECT
+	  SUM(CASE WHEN n = 0 THEN 1 ELSE 0 END), SUM(CASE WHEN n > 1 THEN 1 ELSE 0 END)
+	FROM (SELECT s.id,
+	  (SELECT COUNT(*) FROM gw_results r WHERE r.source = ?1 AND r.source_key = CAST(s.id AS TEXT)) +
+	  (SELECT COUNT(*) FROM gw_rejects j WHERE j.source = ?1 AND j.source_key = CAST(s.id AS TEXT)) AS n
+	FROM ` + table + ` s)`
+	var a, b *int64
+	if err := st.DB().QueryRow(q, source).Scan(&a, &b); err != nil {
+		tb.Fatal(err)
+	}
+	if a != nil {
+		none = int(*a)
+	}
+	if b != nil {
+		many = int(*b)
+	}
+	return none, many
+}
+
+// TestOutOfOrderCommitSQLite: a row whose key is below keys already read
+// (its transaction committed late) is still graded, by the storage's settle
+// lookback in key mode (the sweep is off here).
+func TestOutOfOrderCommitSQLite(t *testing.T) {
+	ctx := t.Context()
+	st := openDemoDB(t, ctx, filepath.Join(t.TempDir(), "gw.db"))
+	defer st.Close()
+	scans := demoScans(rand.New(rand.NewPCG(1, 1)), 10)
+	insert := func(id int, sc storage.DemoScan) {
+		t.Helper()
+		_, err := st.DB().ExecContext(ctx, `INSERT INTO demo_blob_scans (id, payload, product_id, lot, station, true_label) VALUES (?, ?, ?, ?, ?, ?)`,
+			id, sc.Pix, sc.ProductID, sc.Lot, sc.Station, sc.TrueLabel)
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, id := range []int{1, 2, 3, 4, 5, 7, 8, 9, 10} {
+		insert(id, scans[id-1])
+	}
+	cfg := monitor.Config{Store: st, Grader: loadDemoModel(t), SweepEvery: -1, Sources: demoSources(5*time.Millisecond, 100)[:1]}
+	m, err := monitor.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := runUntilIdle(ctx, m); err != nil {
+		t.Fatal(err)
+	}
+	if cp, err := st.Checkpoint(ctx, cfg.Sources[0].Source); err != nil || cp.Key != 10 {
+		t.Fatalf("checkpoint = %+v, %v; want key 10", cp, err)
+	}
+	insert(6, scans[5]) // commits after 7..10 were read
+	m, err = monitor.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := runUntilIdle(ctx, m); err != nil {
+		t.Fatal(err)
+	}
+	if none, many := unresolved(t, st, "demo_blob_scans", storage.DemoBlobSource); none != 0 || many != 0 {
+		t.Errorf("after the late row: %d rows without a result, %d with several; want 0, 0", none, many)
+	}
+	if _, err := st.ResultByKey(ctx, storage.DemoBlobSource, "6"); err != nil {
+		t.Errorf("result of late row 6: %v", err)
+	}
+}
