@@ -1,0 +1,56 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"time"
+)
+
+func init() {
+	register(command{name: "run", summary: "grade the configured sources (--headless: without the console)", run: runRun})
+}
+
+// runRun is "gradewatch run [--headless] [--config FILE] [--until-idle]".
+func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := newFlags("run", "[--headless] [--config FILE] [--until-idle] [--status-every 10s]", stderr)
+	headless := fs.Bool("headless", false, "run the pipeline without the console")
+	cfgPath := fs.String("config", "", "configuration file (default: the demo workspace in the user's configuration folder)")
+	untilIdle := fs.Bool("until-idle", false, "with --headless, exit 0 once nothing is pending")
+	every := fs.Duration("status-every", 10*time.Second, "with --headless, interval between status lines (0: summary only)")
+	if code := parseFlags(fs, args); code >= 0 {
+		return code
+	}
+	if !*headless {
+		if *untilIdle {
+			fmt.Fprintln(stderr, "gradewatch run: --until-idle needs --headless")
+			return 2
+		}
+		var consoleArgs []string
+		if *cfgPath != "" {
+			consoleArgs = []string{"--config", *cfgPath}
+		}
+		return runConsole(ctx, consoleArgs, stderr)
+	}
+	path, _, err := EnsureWorkspace(ctx, *cfgPath)
+	if err != nil {
+		fmt.Fprintf(stderr, "gradewatch run: %v\n", err)
+		return 1
+	}
+	w, err := OpenWorkspace(ctx, path)
+	if err != nil {
+		fmt.Fprintf(stderr, "gradewatch run: %v\n", err)
+		return 1
+	}
+	defer w.Close()
+	if _, err := RunHeadless(ctx, w, HeadlessOptions{UntilIdle: *untilIdle, StatusEvery: *every}, stdout); err != nil {
+		fmt.Fprintf(stderr, "gradewatch run: %v\n", err)
+		return 1
+	}
+	if *untilIdle && ctx.Err() != nil {
+		// Interrupted before the sources caught up.
+		fmt.Fprintln(stderr, "gradewatch run: interrupted before every source caught up")
+		return 130
+	}
+	return 0
+}

@@ -1,0 +1,153 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/gradewatch/gradewatch/monitor"
+)
+
+// newFlags returns a flag set for a subcommand that writes its usage and
+// errors to stderr and returns errors instead of exiting.
+func newFlags(name, usage string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "usage: gradewatch %s %s\n", name, usage)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// parseFlags parses args and returns the exit code to use when parsing
+// failed (0 for -h), or -1 to go on.
+func parseFlags(fs *flag.FlagSet, args []string) int {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(fs.Output(), "gradewatch %s: unexpected argument %q\n", fs.Name(), fs.Arg(0))
+		fs.Usage()
+		return 2
+	}
+	return -1
+}
+
+// idlePoll is how often --until-idle checks whether the monitor has caught
+// up.
+const idlePoll = 200 * time.Millisecond
+
+// HeadlessOptions configure RunHeadless.
+type HeadlessOptions struct {
+	// UntilIdle stops the run once every source has caught up and nothing
+	// is pending.
+	UntilIdle bool
+	// StatusEvery is the interval between status lines; 0 prints only the
+	// summary at the end.
+	StatusEvery time.Duration
+}
+
+// HeadlessSummary is what a headless run did.
+type HeadlessSummary struct {
+	Graded, Rejected int64
+	Elapsed          time.Duration
+}
+
+// RunHeadless grades the workspace's sources without a GUI until ctx is
+// done (SIGINT or SIGTERM in the command) or, with UntilIdle, until
+// nothing is pending. It logs status lines, model changes and a summary
+// to out.
+func RunHeadless(ctx context.Context, w *Workspace, opt HeadlessOptions, out io.Writer) (HeadlessSummary, error) {
+	if w.Monitor == nil {
+		return HeadlessSummary{}, fmt.Errorf("run %s: no enabled source to watch; add a source to the configuration", w.ConfigPath)
+	}
+	w.Models.OnChange(func(c ModelChange) {
+		if c.Err != nil {
+			fmt.Fprintf(out, "model: %v (still running %s %s)\n", c.Err, c.Current.Name, shortSHA(c.Current.SHA256))
+			return
+		}
+		fmt.Fprintf(out, "model: now running %s %s (was %s %s)\n", c.Current.Name, shortSHA(c.Current.SHA256), c.Previous.Name, shortSHA(c.Previous.SHA256))
+	})
+	info := w.Models.Current().Info()
+	fmt.Fprintf(out, "gradewatch %s: grading %d source(s) from %s with model %s %s\n", Version, len(w.Monitor.Status()), w.ConfigPath, info.Name, shortSHA(info.SHA256))
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	start := time.Now()
+	done := make(chan error, 1)
+	go func() { done <- w.Run(ctx) }()
+
+	var statusC <-chan time.Time
+	if opt.StatusEvery > 0 {
+		t := time.NewTicker(opt.StatusEvery)
+		defer t.Stop()
+		statusC = t.C
+	}
+	var idleC <-chan time.Time
+	if opt.UntilIdle {
+		t := time.NewTicker(idlePoll)
+		defer t.Stop()
+		idleC = t.C
+	}
+	var runErr error
+loop:
+	for {
+		select {
+		case runErr = <-done:
+			break loop
+		case <-statusC:
+			writeStatus(out, w.Monitor.Status())
+		case <-idleC:
+			if w.Monitor.Idle() {
+				fmt.Fprintln(out, "idle: every source has caught up and nothing is pending")
+				cancel()
+			}
+		}
+	}
+	sum := HeadlessSummary{Elapsed: time.Since(start)}
+	st := w.Monitor.Status()
+	for _, s := range st {
+		sum.Graded += s.Graded
+		sum.Rejected += s.Rejected
+	}
+	writeStatus(out, st)
+	fmt.Fprintf(out, "graded %d scans, rejected %d, in %s (%.1f scans/s)\n",
+		sum.Graded, sum.Rejected, sum.Elapsed.Round(time.Millisecond), float64(sum.Graded)/max(sum.Elapsed.Seconds(), 1e-9))
+	return sum, runErr
+}
+
+// writeStatus prints one line per source.
+func writeStatus(out io.Writer, st []monitor.Status) {
+	sort.Slice(st, func(i, j int) bool { return st[i].Source < st[j].Source })
+	for _, s := range st {
+		var b strings.Builder
+		fmt.Fprintf(&b, "%s %s: %s, graded %d, rejected %d, pending %d", time.Now().UTC().Format(time.RFC3339), s.Source, s.State, s.Graded, s.Rejected, s.Pending)
+		if s.OldestPending > 0 {
+			fmt.Fprintf(&b, " (oldest %s)", s.OldestPending.Round(time.Second))
+		}
+		fmt.Fprintf(&b, ", %.0f/min", s.PerMinute)
+		if s.LastError != "" {
+			fmt.Fprintf(&b, ", error: %s", s.LastError)
+		}
+		if s.ImageError != "" {
+			fmt.Fprintf(&b, ", images: %s", s.ImageError)
+		}
+		fmt.Fprintln(out, b.String())
+	}
+}
+
+// shortSHA returns the first 12 hex digits of a SHA-256.
+func shortSHA(sha string) string {
+	if len(sha) > 12 {
+		return sha[:12]
+	}
+	return sha
+}

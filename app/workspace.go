@@ -1,0 +1,166 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sync"
+
+	"github.com/gradewatch/gradewatch/app/config"
+	"github.com/gradewatch/gradewatch/inference"
+	"github.com/gradewatch/gradewatch/monitor"
+	"github.com/gradewatch/gradewatch/storage"
+)
+
+// ConfigFile is the name of the configuration file in a workspace folder.
+const ConfigFile = "config.json"
+
+// Workspace is an opened configuration: its database (migrated), its model
+// (watched for changes) and the monitor that grades its sources. The
+// headless runner and the console both build one with OpenWorkspace.
+type Workspace struct {
+	// ConfigPath is the configuration file the workspace was opened from.
+	ConfigPath string
+	// Config is the loaded configuration.
+	Config *config.Config
+	// Store is the open database.
+	Store *storage.Store
+	// Models holds the running model and reloads it when its file changes.
+	Models *Models
+	// Monitor polls and grades the configured sources; nil when the
+	// configuration has no enabled source.
+	Monitor *monitor.Monitor
+
+	closeOnce sync.Once
+}
+
+// OpenWorkspace loads the configuration at configPath, opens and migrates
+// its database, loads its model and builds the monitor. The monitor does
+// not run until Run is called. Close the workspace when done.
+func OpenWorkspace(ctx context.Context, configPath string) (*Workspace, error) {
+	cfg, err := config.Load(configPath)
+	if err != nil {
+		return nil, err
+	}
+	driver, dsn, err := cfg.ConnectionString(os.Getenv)
+	if err != nil {
+		return nil, fmt.Errorf("open workspace %s: %w", configPath, err)
+	}
+	st, err := storage.Open(ctx, driver, dsn, cfg.Tables.StorageTables())
+	if err != nil {
+		return nil, fmt.Errorf("open workspace %s: %w", configPath, err)
+	}
+	w := &Workspace{ConfigPath: configPath, Config: cfg, Store: st}
+	if err := st.Migrate(ctx); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("open workspace %s: %w", configPath, err)
+	}
+	w.Models, err = LoadModels(ctx, cfg.ModelPath())
+	if err != nil {
+		w.Close()
+		return nil, fmt.Errorf("open workspace %s: %w", configPath, err)
+	}
+	mcfg := monitorConfig(cfg, st, w.Models.Current())
+	if len(mcfg.Sources) > 0 {
+		w.Monitor, err = monitor.New(mcfg)
+		if err != nil {
+			w.Close()
+			return nil, fmt.Errorf("open workspace %s: %w", configPath, err)
+		}
+		w.Models.onSwap(func(m *inference.Model) { w.Monitor.SetGrader(m) })
+	}
+	return w, nil
+}
+
+// monitorConfig maps a validated configuration to the monitor's.
+func monitorConfig(cfg *config.Config, st *storage.Store, model *inference.Model) monitor.Config {
+	mc := monitor.Config{Store: st, Grader: model}
+	if cfg.Images.Enabled {
+		mc.ImageDir = cfg.ImageFolder()
+		// A folder that cannot be made is not fatal: the monitor shows
+		// unwritable image folders in its status and keeps grading.
+		_ = os.MkdirAll(mc.ImageDir, 0o755)
+	}
+	for _, s := range cfg.Sources {
+		if s.Disabled {
+			continue
+		}
+		mc.Sources = append(mc.Sources, monitor.SourceConfig{
+			Source:    s.StorageSource(),
+			Layout:    s.ScanLayout(),
+			Interval:  s.PollInterval(),
+			BatchSize: s.BatchSize,
+		})
+	}
+	return mc
+}
+
+// Run grades the sources and watches the model file until ctx is done,
+// then returns nil. Model reload problems are reported through
+// Models.OnChange.
+func (w *Workspace) Run(ctx context.Context) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	var watchErr error
+	if w.Config.WatchModel() {
+		wg.Go(func() { watchErr = w.Models.Watch(ctx) })
+	}
+	var runErr error
+	if w.Monitor != nil {
+		runErr = w.Monitor.Run(ctx)
+	} else {
+		<-ctx.Done()
+	}
+	cancel()
+	wg.Wait()
+	return errors.Join(runErr, watchErr)
+}
+
+// Close closes the database. It is safe to call more than once.
+func (w *Workspace) Close() error {
+	var err error
+	w.closeOnce.Do(func() {
+		if w.Store != nil {
+			err = w.Store.Close()
+		}
+	})
+	return err
+}
+
+// DefaultWorkspaceDir returns the folder of the workspace used when no
+// configuration is given: Gradewatch in the user's configuration folder.
+func DefaultWorkspaceDir() (string, error) {
+	base, err := os.UserConfigDir()
+	if err != nil {
+		return "", fmt.Errorf("find the user's configuration folder: %w; pass --config FILE", err)
+	}
+	return filepath.Join(base, "Gradewatch"), nil
+}
+
+// EnsureWorkspace returns the configuration file to open and its
+// contents. With configPath set it loads that file. With configPath empty
+// it uses config.json in DefaultWorkspaceDir, creating the demo workspace
+// there on first run, so the console has something to show with nothing
+// set up.
+func EnsureWorkspace(ctx context.Context, configPath string) (string, *config.Config, error) {
+	if configPath != "" {
+		cfg, err := config.Load(configPath)
+		return configPath, cfg, err
+	}
+	dir, err := DefaultWorkspaceDir()
+	if err != nil {
+		return "", nil, err
+	}
+	path := filepath.Join(dir, ConfigFile)
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		if _, err := InitDemo(ctx, dir); err != nil {
+			return "", nil, err
+		}
+	}
+	cfg, err := config.Load(path)
+	return path, cfg, err
+}
