@@ -39,21 +39,21 @@ func decodeTensor(b []byte) (*Tensor, error) {
 			err = f.wantType("data_type", protowire.VarintType)
 			t.DataType = DataType(int32(f.v))
 		case 3:
-			return fmt.Errorf("segmented tensors are not supported; re-save the model in one piece")
+			return fmt.Errorf("segmented tensors are not supported, re-save the model in one piece: %w", ErrUnsupported)
 		case 4:
 			t.Float, err = appendFloats(t.Float, f, "float_data")
 		case 5, 7, 11:
 			ints, err = appendInt64s(ints, f, "int_data", maxIntElements)
 			nInts++
 		case 6:
-			return fmt.Errorf("string tensors are not supported")
+			return fmt.Errorf("string tensors are not supported: %w", ErrUnsupported)
 		case 8:
 			t.Name, err = str(f, "name")
 		case 9:
 			err = f.wantType("raw_data", protowire.BytesType)
 			raw, hasRaw = f.data, true
 		case 10:
-			return fmt.Errorf("double_data: DOUBLE tensors are not supported; the engine computes in float32, re-export the model with float32 weights")
+			return fmt.Errorf("double_data: DOUBLE tensors are not supported, the engine computes in float32; re-export the model with float32 weights: %w", ErrUnsupported)
 		case 13:
 			external = true
 		case 14:
@@ -67,7 +67,7 @@ func decodeTensor(b []byte) (*Tensor, error) {
 		return nil, tensorErr(t, err)
 	}
 	if external {
-		return nil, tensorErr(t, fmt.Errorf("data is stored in an external file, which is not supported; re-save the model with its weights inside (onnx.save_model with save_as_external_data=False)"))
+		return nil, tensorErr(t, fmt.Errorf("data is stored in an external file, which is not supported; re-save the model with its weights inside (onnx.save_model with save_as_external_data=False): %w", ErrUnsupported))
 	}
 	n, err := checkDims(t.Dims)
 	if err != nil {
@@ -75,7 +75,7 @@ func decodeTensor(b []byte) (*Tensor, error) {
 	}
 	size := elemSize(t.DataType)
 	if size == 0 {
-		return nil, tensorErr(t, fmt.Errorf("data type %s (%d) is not supported; use FLOAT for data and INT64 for shapes and indices", t.DataType, t.DataType))
+		return nil, tensorErr(t, fmt.Errorf("data type %s (%d) is not supported, use FLOAT for data and INT64 for shapes and indices: %w", t.DataType, t.DataType, ErrUnsupported))
 	}
 	if t.DataType != Float && n > maxIntElements {
 		return nil, tensorErr(t, fmt.Errorf("integer tensor with %d elements exceeds the limit of %d", n, maxIntElements))

@@ -19,6 +19,10 @@ const (
 	maxIntElements = 1 << 24
 )
 
+// ErrUnsupported marks a well-formed file that uses a feature the decoder
+// does not read (external data, string or double tensors, segments).
+var ErrUnsupported = errors.New("unsupported ONNX feature")
+
 // errTruncated is returned when a field runs past the end of its message.
 var errTruncated = errors.New("truncated or malformed protobuf field (the file is damaged or is not an ONNX file)")
 
