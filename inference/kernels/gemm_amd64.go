@@ -30,4 +30,4 @@ func gatherPanelAVX2(kc int, src *float32, rowOff *int32, base, mask *[16]int32,
 func runPanelAVX2(kc int, src *float32, rowOff *int32, d *panelRuns, dst *float32)
 
 //go:noescape
-func maxPool2x2AVX2(blocks int, r0, r1, out *float32)
+func maxPool2x2AVX2(quads int, r0, r1, out *float32)

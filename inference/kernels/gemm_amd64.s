@@ -449,17 +449,18 @@ rundone:
 	VCMPPS $3, a, a, tmp \
 	VBLENDVPS tmp, a, dst, dst
 
-// func maxPool2x2AVX2(blocks int, r0, r1, out *float32)
+// func maxPool2x2AVX2(quads int, r0, r1, out *float32)
 //
-// out[x] = max(r0[2x], r0[2x+1], r1[2x], r1[2x+1]) for x < 8*blocks: one
-// output row of a 2x2, stride-2 max pool from its two input rows.
+// out[x] = max(r0[2x], r0[2x+1], r1[2x], r1[2x+1]) for x < 4*quads: one
+// output row of a 2x2, stride-2 max pool from its two input rows, 8
+// outputs per YMM step and a last XMM step of 4.
 TEXT ·maxPool2x2AVX2(SB), NOSPLIT, $0-32
-	MOVQ blocks+0(FP), CX
+	MOVQ quads+0(FP), CX
 	MOVQ r0+8(FP), SI
 	MOVQ r1+16(FP), DX
 	MOVQ out+24(FP), DI
-	TESTQ CX, CX
-	JE   pooldone
+	CMPQ CX, $2
+	JL   pool4
 
 poolloop:
 	VMOVUPS (SI), Y0
@@ -476,8 +477,23 @@ poolloop:
 	ADDQ $64, SI
 	ADDQ $64, DX
 	ADDQ $32, DI
-	DECQ CX
-	JNE  poolloop
+	SUBQ $2, CX
+	CMPQ CX, $2
+	JGE  poolloop
+
+pool4:
+	TESTQ CX, CX
+	JE   pooldone
+	VMOVUPS (SI), X0
+	VMOVUPS 16(SI), X1
+	VMOVUPS (DX), X2
+	VMOVUPS 16(DX), X3
+	MAXNAN(X0, X2, X4, X8)
+	MAXNAN(X1, X3, X5, X8)
+	VSHUFPS $0x88, X5, X4, X6
+	VSHUFPS $0xDD, X5, X4, X7
+	MAXNAN(X6, X7, X0, X8)
+	VMOVUPS X0, (DI)
 
 pooldone:
 	VZEROUPPER

@@ -11,8 +11,8 @@ import (
 // columns. It replaces Im2col followed by packing, which would write and
 // read the matrix twice.
 //
-// The input is first copied into pad with the convolution's zero borders
-// (and a small tail margin), so that every tap is an in-bounds read: element
+// A padded input is first copied into pad with the convolution's zero
+// borders (and a small tail margin), so that every tap is an in-bounds read: element
 // (p, j) of the matrix is plane[rowOff(p) + base(j)], one offset per row
 // and one per column. With stride 1 and output rows of 8 or more, each
 // 8-column half of a panel is at most two contiguous runs of the input and
@@ -139,11 +139,15 @@ func gatherPanelGo(kc int, src []float32, rowOff []int32, base, mask *[nr]int32,
 	}
 }
 
-// padInput copies the input planes into pad with the convolution's zero
-// padding applied and returns it with the padded height and width.
+// padInput returns the input planes with the convolution's zero padding
+// applied, copied into pad when there is padding, and the padded height and
+// width.
 func padInput(s ConvShape, src, pad []float32) (plane []float32, hp, wp int) {
 	hp, wp = s.InH+s.PadTop+s.PadBottom, s.InW+s.PadLeft+s.PadRight
 	src = src[:s.InC*s.InH*s.InW]
+	if hp == s.InH && wp == s.InW {
+		return src, hp, wp
+	}
 	pad = pad[:paddedSize(s)]
 	clear(pad)
 	for c := 0; c < s.InC; c++ {
@@ -160,7 +164,12 @@ func packedColSize(s ConvShape) int {
 }
 
 // paddedSize returns the floats of the zero-padded input copy, including a
-// margin of one 8-float load past the end.
+// margin of one 8-float load past the end, or 0 without padding (the input
+// is read in place and panels whose runs would read past its end are
+// gathered instead).
 func paddedSize(s ConvShape) int {
+	if s.PadTop == 0 && s.PadLeft == 0 && s.PadBottom == 0 && s.PadRight == 0 {
+		return 0
+	}
 	return s.InC*(s.InH+s.PadTop+s.PadBottom)*(s.InW+s.PadLeft+s.PadRight) + 8
 }

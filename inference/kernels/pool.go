@@ -81,10 +81,7 @@ func MaxPool2D(s PoolShape, src, dst []float32) {
 				for kh := khLo; kh < khHi; kh++ {
 					row := plane[(y*sh-s.PadTop+kh*dh)*s.InW:]
 					for kw := kwLo; kw < kwHi; kw++ {
-						v := row[x*sw-s.PadLeft+kw*dw]
-						if v > m || v != v {
-							m = v
-						}
+						m = max(m, row[x*sw-s.PadLeft+kw*dw])
 					}
 				}
 				out[y*s.OutW+x] = m
@@ -104,9 +101,9 @@ func maxPool2x2(s PoolShape, src, dst []float32) {
 			r1 := plane[(2*y+1)*s.InW : (2*y+1)*s.InW+2*s.OutW]
 			o := out[y*s.OutW : (y+1)*s.OutW]
 			x0 := 0
-			if useAVX2 && len(o) >= 8 {
-				x0 = len(o) &^ 7
-				maxPool2x2AVX2(x0/8, &r0[0], &r1[0], &o[0])
+			if useAVX2 && len(o) >= 4 {
+				x0 = len(o) &^ 3
+				maxPool2x2AVX2(x0/4, &r0[0], &r1[0], &o[0])
 			}
 			r0 = r0[:2*len(o)]
 			r1 = r1[:2*len(o)]

@@ -119,18 +119,18 @@ func TestPoolOutSize(t *testing.T) {
 }
 
 func TestMaxPoolNaN(t *testing.T) {
-	// 2x2 pooling of a 2 x 40 image: 20 outputs, so the AVX2 path (8 at a
-	// time) and the scalar tail both see a NaN in each window position.
-	s := PoolShape{C: 1, InH: 2, InW: 40, OutH: 1, OutW: 20, KH: 2, KW: 2, StrideH: 2, StrideW: 2}
+	// 2x2 pooling of a 2 x 46 image: 23 outputs, so the AVX2 steps (8 and 4
+	// at a time) and the scalar tail all see a NaN in each window position.
+	s := PoolShape{C: 1, InH: 2, InW: 46, OutH: 1, OutW: 23, KH: 2, KW: 2, StrideH: 2, StrideW: 2}
 	withKernels(t, func(t *testing.T) {
 		for pos := 0; pos < 4; pos++ {
-			for _, x := range []int{0, 5, 7, 8, 13, 19} {
-				src := make([]float32, 80)
+			for _, x := range []int{0, 5, 7, 8, 13, 16, 19, 20, 22} {
+				src := make([]float32, 92)
 				for i := range src {
 					src[i] = float32(i%7) - 3
 				}
-				src[(pos/2)*40+2*x+pos%2] = float32(math.NaN())
-				dst := make([]float32, 20)
+				src[(pos/2)*46+2*x+pos%2] = float32(math.NaN())
+				dst := make([]float32, 23)
 				MaxPool2D(s, src, dst)
 				for o, v := range dst {
 					if isNaN := v != v; isNaN != (o == x) {
