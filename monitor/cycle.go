@@ -103,7 +103,7 @@ func (s *source) refreshPending(ctx context.Context, full, sweep bool) error {
 func (s *source) grade(ctx context.Context, scans []storage.Scan, cp storage.Checkpoint, failures *int) error {
 	src := s.cfg.Source
 	items := make([]graded, len(scans))
-	parallel(len(items), func(i int) {
+	parallel(len(items), runtime.GOMAXPROCS(0), func(i int) {
 		it := &items[i]
 		it.scan = scans[i]
 		var err error
@@ -289,10 +289,10 @@ func points(ps []storage.Point) []scan.Point {
 	return out
 }
 
-// parallel calls f(0..n-1) on up to GOMAXPROCS goroutines and returns when
+// parallel calls f(0..n-1) on up to workers goroutines and returns when
 // all calls have.
-func parallel(n int, f func(i int)) {
-	workers := min(n, runtime.GOMAXPROCS(0))
+func parallel(n, workers int, f func(i int)) {
+	workers = min(n, workers)
 	if workers <= 1 {
 		for i := range n {
 			f(i)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -45,7 +46,9 @@ func (s *source) saveImages(dir string, items []graded) {
 		firstErr error
 		saved    int
 	)
-	parallel(len(items), func(i int) {
+	// Saving waits on the file system more than on the CPU: more writers
+	// than cores keep it busy.
+	parallel(len(items), 4*runtime.GOMAXPROCS(0), func(i int) {
 		it := &items[i]
 		if it.reject != "" {
 			return
