@@ -135,15 +135,22 @@ func (w window3) kSize() int   { return w.k[0] * w.k[1] * w.k[2] }
 // dimension d that fall inside the input.
 func (w window3) range1(d, o int) (int, int) {
 	start := o*w.stride[d] - w.padB[d]
-	lo, hi := 0, w.k[d]
-	for lo < hi && start+lo*w.dil[d] < 0 {
-		lo++
-	}
-	for hi > lo && start+(hi-1)*w.dil[d] >= w.in[d] {
-		hi--
-	}
+	lo := min(max(ceilDiv(-start, w.dil[d]), 0), w.k[d])
+	hi := min(max(ceilDiv(w.in[d]-start, w.dil[d]), lo), w.k[d])
 	return lo, hi
 }
+
+// ceilDiv returns ceil(a/b) for b > 0 and any sign of a.
+func ceilDiv(a, b int) int {
+	if a >= 0 {
+		return (a + b - 1) / b
+	}
+	return -((-a) / b)
+}
+
+// taps returns the number of kernel positions of the whole window, the
+// work of one output element.
+func (w window3) taps() int { return w.k[0] * w.k[1] * w.k[2] }
 
 // im2col3 writes the im2col matrix of one image's channels: row
 // ((c*KD+kd)*KH+kh)*KW+kw, column (od*OH+oh)*OW+ow, zero in the padding.

@@ -43,6 +43,9 @@ func buildConv(c *nodeCtx) error {
 	if err != nil {
 		return err
 	}
+	if err := c.work(n*m*w.outSize(), ch/g*w.taps()); err != nil {
+		return err
+	}
 	y, err := c.newOut(0, w.outShape(n, m))
 	if err != nil {
 		return err

@@ -62,6 +62,9 @@ func buildGemm(c *nodeCtx) error {
 		return fmt.Errorf("A %v (transA %d) and B %v (transB %d) do not multiply", a.shape, ta, b.shape, tb)
 	}
 	out := []int{m, n}
+	if err := c.work(m*n, k); err != nil {
+		return err
+	}
 	var bc *bcast
 	rowBias := false
 	if cv != nil {
@@ -150,6 +153,9 @@ func buildMatMul(c *nodeCtx) error {
 		return err
 	}
 	out := append(append([]int(nil), batch...), m, n)
+	if err := c.work(size(out), k); err != nil {
+		return err
+	}
 	// Drop the promoted dimensions again.
 	if len(a.shape) == 1 {
 		out = append(out[:len(out)-2], out[len(out)-1])

@@ -44,6 +44,9 @@ func buildPool(isMax bool) opBuilder {
 			return err
 		}
 		n, ch := x.shape[0], x.shape[1]
+		if err := c.work(n*ch*w.outSize(), w.taps()); err != nil {
+			return err
+		}
 		y, err := c.newOut(0, w.outShape(n, ch))
 		if err != nil {
 			return err
@@ -147,15 +150,8 @@ func pool3(w window3, planes int, isMax, countPad, colMajor bool, src, dst []flo
 // padCount returns the number of kernel taps of output o along dimension
 // d inside the padded input (count_include_pad=1).
 func (w window3) padCount(d, o int) int {
-	start := o*w.stride[d] - w.padB[d]
-	n := 0
-	for k := 0; k < w.k[d]; k++ {
-		p := start + k*w.dil[d]
-		if p >= -w.padB[d] && p < w.in[d]+w.padE[d] {
-			n++
-		}
-	}
-	return n
+	start := o*w.stride[d] - w.padB[d] // never before -padB
+	return min(max(ceilDiv(w.in[d]+w.padE[d]-start, w.dil[d]), 0), w.k[d])
 }
 
 func buildGlobalPool(isMax bool) opBuilder {

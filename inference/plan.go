@@ -19,6 +19,11 @@ var ErrUnsupportedOp = errors.New("unsupported operator")
 // instead of exhausting memory.
 const maxPlanElements = 1 << 26
 
+// maxPlanWork bounds the multiply-adds of one run of a plan (about a
+// minute at worst on one core), so that a hostile model cannot make
+// loading or grading hang.
+const maxPlanWork = 1 << 36
+
 // step runs one node of a plan on buffers bound at plan time.
 type step struct {
 	node *onnx.Node
@@ -33,8 +38,9 @@ type plan struct {
 	outputs []*value
 	steps   []step
 	// allocated counts elements allocated for buffers, checked against
-	// maxPlanElements.
+	// maxPlanElements; work counts multiply-adds against maxPlanWork.
 	allocated int
+	work      int
 }
 
 // run executes the plan on the data already copied into its inputs.
@@ -125,6 +131,16 @@ func (c *nodeCtx) checkAlloc(n int) error {
 		return fmt.Errorf("output needs %d elements, more than the engine's limit of %d per model: %w", n, maxPlanElements, ErrUnsupportedOp)
 	}
 	c.p.allocated += n
+	return nil
+}
+
+// work accounts for a node that does per multiply-adds for each of n
+// outputs.
+func (c *nodeCtx) work(n, per int) error {
+	if n < 0 || per < 0 || (per > 0 && n > maxPlanWork/per) || c.p.work+n*per > maxPlanWork {
+		return fmt.Errorf("needs more than %d multiply-adds per run, the engine's limit per model: %w", maxPlanWork, ErrUnsupportedOp)
+	}
+	c.p.work += n * per
 	return nil
 }
 
