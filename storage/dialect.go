@@ -17,6 +17,11 @@ type dialect interface {
 	quote(Ident) string
 	// param is the placeholder of the i-th argument, from 1.
 	param(i int) string
+	// seqParam is the placeholder of the i-th argument in a statement
+	// that uses every argument once, in order: SQLite's anonymous "?",
+	// whose binding does not slow down with thousands of parameters as
+	// numbered ones do.
+	seqParam(i int) string
 	// now is the expression for the server's current UTC time.
 	now() string
 	// timeArg converts a time to the parameter type of the dialect's
@@ -41,7 +46,7 @@ type dialect interface {
 	lockMigrations() string
 
 	// fetchRowversion, fetchClaim: the statements of those modes.
-	fetchRowversion(c *compiledSource, t tableIdents, last []byte, limit int) (stmt, error)
+	fetchRowversion(c *compiledSource, t tableIdents, limit int) (stmt, error)
 	fetchClaim(c *compiledSource, owner string, limit int) stmt
 	// insertResults and insertRejects insert rows that are not there yet.
 	insertResults(t tableIdents, rows []Result) (stmt, error)
@@ -104,7 +109,8 @@ func quoteCols(d dialect, prefix string, cols []string) string {
 }
 
 // valuesRows writes "(p, p, ...), (...)" for n rows of cols columns, with
-// placeholders numbered from first.
+// placeholders numbered from first. The statement must use no other
+// placeholders (see dialect.seqParam).
 func valuesRows(d dialect, rows, cols, first int) string {
 	var b strings.Builder
 	n := first
@@ -117,7 +123,7 @@ func valuesRows(d dialect, rows, cols, first int) string {
 			if c > 0 {
 				b.WriteString(", ")
 			}
-			b.WriteString(d.param(n))
+			b.WriteString(d.seqParam(n))
 			n++
 		}
 		b.WriteByte(')')

@@ -42,23 +42,22 @@ func unresolved(d dialect, c *compiledSource, t tableIdents, prefix, srcParam st
 		` AND j.` + d.quote(Ident{Name: "source_key"}) + ` = ` + key + `)`
 }
 
-// fetchKey reads rows above checkpoint-SettleKeys that have neither result
-// nor reject, lowest key first: the rows above the checkpoint are new, the
-// ones below are stragglers whose transaction committed late.
-func fetchKey(d dialect, c *compiledSource, t tableIdents, last int64, hasLast bool, limit int) stmt {
+// fetchKey reads rows above the stored checkpoint (above checkpoint -
+// SettleKeys while settling) that have neither result nor reject, lowest
+// key first: the rows above the checkpoint are new, the ones below are
+// stragglers whose transaction committed late. The checkpoint is read in
+// the same statement, so a poll is one query.
+func fetchKey(d dialect, c *compiledSource, t tableIdents, settling bool, limit int) stmt {
 	a := &args{d: d}
 	q := d.quote
-	lo := int64(math.MinInt64)
-	if hasLast {
-		lo = last - c.SettleKeys
-		if lo > last { // overflow below MinInt64
-			lo = math.MinInt64
-		}
+	var settle int64
+	if settling {
+		settle = c.SettleKeys
 	}
 	n := a.add(int64(limit))
-	loP := a.add(lo)
 	src := a.add(c.Name)
-	sql := `SELECT ` + d.top(n) + c.selectList(d, "s.", false) + ` FROM ` + q(c.table) + ` AS s WHERE s.` + q(c.key) + ` > ` + loP +
+	lo := `COALESCE((SELECT last_key - ` + a.add(settle) + ` FROM ` + q(t.checkpoints) + ` WHERE source = ` + src + `), ` + a.add(int64(math.MinInt64)) + `)`
+	sql := `SELECT ` + d.top(n) + c.selectList(d, "s.", false) + ` FROM ` + q(c.table) + ` AS s WHERE s.` + q(c.key) + ` > ` + lo +
 		unresolved(d, c, t, "s.", src) + ` ORDER BY s.` + q(c.key) + d.limit(n)
 	return stmt{sql: sql, args: a.list}
 }
@@ -117,11 +116,7 @@ func (s *Store) FetchScans(ctx context.Context, src Source, limit int) (Batch, e
 		sortByKey(scans)
 		return Batch{Scans: scans}, nil
 	case ModeRowversion:
-		cp, _, err := s.checkpoint(ctx, c.Name)
-		if err != nil {
-			return Batch{}, err
-		}
-		st, err := s.d.fetchRowversion(c, s.t, cp.Rowversion, limit)
+		st, err := s.d.fetchRowversion(c, s.t, limit)
 		if err != nil {
 			return Batch{}, err
 		}
@@ -129,30 +124,59 @@ func (s *Store) FetchScans(ctx context.Context, src Source, limit int) (Batch, e
 		if err != nil {
 			return Batch{}, fmt.Errorf("read new scans of source %q: %w", c.Name, err)
 		}
-		b := Batch{Scans: scans, Checkpoint: cp}
+		b := Batch{Scans: scans}
 		if len(rvs) > 0 {
-			b.Checkpoint.Rowversion = rvs[len(rvs)-1]
+			b.Checkpoint.Rowversion = rvs[len(rvs)-1] // rows come in rowversion order
 		}
 		return b, nil
 	default: // ModeKey
-		cp, ok, err := s.checkpoint(ctx, c.Name)
-		if err != nil {
-			return Batch{}, err
-		}
-		scans, _, err := s.queryScans(ctx, c, fetchKey(s.d, c, s.t, cp.Key, ok, limit), false)
+		scans, _, err := s.queryScans(ctx, c, fetchKey(s.d, c, s.t, s.settling(c), limit), false)
 		if err != nil {
 			return Batch{}, fmt.Errorf("read new scans of source %q: %w", c.Name, err)
 		}
-		b := Batch{Scans: scans, Checkpoint: cp}
-		for _, sc := range scans {
+		b := Batch{Scans: scans}
+		for i, sc := range scans {
 			k, err := strconv.ParseInt(sc.Key, 10, 64)
 			if err != nil {
 				return Batch{}, fmt.Errorf("source %q: key_column %s holds %q: key mode needs an integer key (use claim mode otherwise)", c.Name, c.KeyColumn, sc.Key)
 			}
-			b.Checkpoint.Key = max(b.Checkpoint.Key, k)
+			if i == 0 || k > b.Checkpoint.Key {
+				b.Checkpoint.Key = k
+			}
+		}
+		if len(scans) > 0 {
+			s.sawNew(c.Name)
 		}
 		return b, nil
 	}
+}
+
+// settling reports whether new rows of key-mode source c arrived within
+// its SettleTime, so late lower keys may still commit. A source not seen
+// since the Store opened counts as settling: the process may have stopped
+// right after new rows.
+func (s *Store) settling(c *compiledSource) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.lastNew == nil {
+		s.lastNew = map[string]time.Time{}
+	}
+	last, seen := s.lastNew[c.Name]
+	if !seen {
+		s.lastNew[c.Name] = time.Now()
+		return true
+	}
+	return time.Since(last) < c.SettleTime
+}
+
+// sawNew records that new rows of a key-mode source arrived now.
+func (s *Store) sawNew(source string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.lastNew == nil {
+		s.lastNew = map[string]time.Time{}
+	}
+	s.lastNew[source] = time.Now()
 }
 
 // FetchUnresolved reads up to limit rows of src, oldest key first, that

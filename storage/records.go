@@ -4,7 +4,8 @@ import "time"
 
 // Point is one measured point of a scan from a points table. X and Y are
 // set when the points table has x/y columns, Index when it has a position
-// index column. A NULL value is NaN.
+// index column; the unused fields, and NULL or negative coordinates, are
+// -1. A NULL value is NaN (a missing point).
 type Point struct {
 	X, Y  int
 	Index int
@@ -28,7 +29,9 @@ type Checkpoint struct {
 }
 
 // Batch is what FetchScans returns: the scans and the checkpoint to commit
-// with their results. Checkpoint never moves backwards.
+// with their results: the highest key (or rowversion) in Scans, zero when
+// Scans is empty. The stored checkpoint never moves backwards, so a batch
+// of late lower keys leaves it where it is.
 type Batch struct {
 	Scans      []Scan
 	Checkpoint Checkpoint

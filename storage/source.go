@@ -14,10 +14,12 @@ const (
 	// checkpoint and below MIN_ACTIVE_ROWVERSION(), so rows of transactions
 	// still open are not skipped. SQL Server only.
 	ModeRowversion Mode = "rowversion"
-	// ModeKey reads rows whose integer key is above the checkpoint, and
-	// re-reads the SettleKeys keys below it that have no result yet, so a
-	// row whose transaction commits after a higher key was read is still
-	// graded.
+	// ModeKey reads rows whose integer key is above the checkpoint, and,
+	// for SettleTime after new rows last arrived, also the SettleKeys keys
+	// below it that have no result yet, so a row whose transaction commits
+	// after a higher key was read is still graded. Once the line has been
+	// quiet for SettleTime a poll is only "key > checkpoint"; rows that
+	// commit later still are found by the reconciliation sweep.
 	ModeKey Mode = "key"
 	// ModeClaim claims rows by setting a status column, with a lease, so
 	// that several consoles can share one table. Rows whose lease expired
@@ -37,6 +39,7 @@ const (
 // Defaults applied by Source.withDefaults.
 const (
 	DefaultSettleKeys   = 1000
+	DefaultSettleTime   = 2 * time.Minute
 	DefaultLeaseTimeout = 5 * time.Minute
 )
 
@@ -58,6 +61,10 @@ type Source struct {
 	// SettleKeys is how many keys below the checkpoint are re-read for rows
 	// that have no result yet (key mode); 0 means DefaultSettleKeys.
 	SettleKeys int64 `json:"settle_keys,omitempty"`
+	// SettleTime is how long after new rows last arrived the SettleKeys
+	// window is re-read (key mode); 0 means DefaultSettleTime. Not in
+	// JSON, like LeaseTimeout.
+	SettleTime time.Duration `json:"-"`
 
 	// StatusColumn holds the claim status (claim mode), a text column.
 	StatusColumn string `json:"status_column,omitempty"`
@@ -105,6 +112,9 @@ func (s Source) Validate() error {
 func (s Source) withDefaults() Source {
 	if s.Mode == ModeKey && s.SettleKeys == 0 {
 		s.SettleKeys = DefaultSettleKeys
+	}
+	if s.Mode == ModeKey && s.SettleTime == 0 {
+		s.SettleTime = DefaultSettleTime
 	}
 	if s.Mode == ModeClaim && s.LeaseTimeout == 0 {
 		s.LeaseTimeout = DefaultLeaseTimeout
@@ -162,6 +172,9 @@ func (s Source) compile() (*compiledSource, error) {
 	case ModeKey:
 		if s.SettleKeys < 0 {
 			return nil, errf("settle_keys", "%d is negative: give 0 for the default (%d) or a positive number of keys", s.SettleKeys, DefaultSettleKeys)
+		}
+		if s.SettleTime < 0 {
+			return nil, errf("settle_time", "%v is negative: give 0 for the default (%v) or a positive duration", s.SettleTime, DefaultSettleTime)
 		}
 	case ModeClaim:
 		if err := col("status_column", s.StatusColumn, true, &c.status); err != nil {

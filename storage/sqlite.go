@@ -18,6 +18,7 @@ const sqliteNow = `strftime('%Y-%m-%d %H:%M:%f', 'now')`
 func (sqliteDialect) name() string               { return DriverSQLite }
 func (sqliteDialect) quote(id Ident) string      { return id.quoteDouble() }
 func (sqliteDialect) param(i int) string         { return "?" + itoa(i) }
+func (sqliteDialect) seqParam(int) string        { return "?" }
 func (sqliteDialect) now() string                { return sqliteNow }
 func (sqliteDialect) timeArg(t time.Time) any    { return t.UTC().Format(sqliteTimeLayout) }
 func (sqliteDialect) keyText(expr string) string { return "CAST(" + expr + " AS TEXT)" }
@@ -114,7 +115,7 @@ func (d sqliteDialect) migrations(t tableIdents) []migration {
 	}}
 }
 
-func (sqliteDialect) fetchRowversion(c *compiledSource, _ tableIdents, _ []byte, _ int) (stmt, error) {
+func (sqliteDialect) fetchRowversion(c *compiledSource, _ tableIdents, _ int) (stmt, error) {
 	return stmt{}, fmt.Errorf("source %q: mode rowversion needs SQL Server's ROWVERSION: use mode key (an increasing integer key) or claim on SQLite: %w", c.Name, ErrUnsupported)
 }
 

@@ -12,10 +12,11 @@ import (
 // update-then-insert under UPDLOCK, HOLDLOCK: never MERGE.
 type sqlserverDialect struct{}
 
-func (sqlserverDialect) name() string          { return DriverSQLServer }
-func (sqlserverDialect) quote(id Ident) string { return id.quoteBracket() }
-func (sqlserverDialect) param(i int) string    { return "@p" + itoa(i) }
-func (sqlserverDialect) now() string           { return "SYSUTCDATETIME()" }
+func (sqlserverDialect) name() string            { return DriverSQLServer }
+func (sqlserverDialect) quote(id Ident) string   { return id.quoteBracket() }
+func (sqlserverDialect) param(i int) string      { return "@p" + itoa(i) }
+func (d sqlserverDialect) seqParam(i int) string { return d.param(i) }
+func (sqlserverDialect) now() string             { return "SYSUTCDATETIME()" }
 
 // timeArg sends a civil.DateTime, which go-mssqldb types as DATETIME2, so
 // comparisons with DATETIME2 columns need no conversion of the column.
@@ -144,16 +145,13 @@ END`},
 // MIN_ACTIVE_ROWVERSION(), so a row of a transaction still open, whose
 // rowversion is lower than a committed one, is not skipped: it is read
 // once that transaction ends.
-func (d sqlserverDialect) fetchRowversion(c *compiledSource, t tableIdents, last []byte, limit int) (stmt, error) {
+func (d sqlserverDialect) fetchRowversion(c *compiledSource, t tableIdents, limit int) (stmt, error) {
 	a := &args{d: d}
 	q := d.quote
-	if last == nil {
-		last = make([]byte, 8)
-	}
 	n := a.add(int64(limit))
-	lastP := a.add(last)
 	src := a.add(c.Name)
-	sql := `SELECT ` + d.top(n) + c.selectList(d, "s.", true) + ` FROM ` + q(c.table) + ` AS s WHERE s.` + q(c.rowversion) + ` > ` + lastP +
+	last := `COALESCE((SELECT [last_rowversion] FROM ` + q(t.checkpoints) + ` WHERE [source] = ` + src + `), 0x0000000000000000)`
+	sql := `SELECT ` + d.top(n) + c.selectList(d, "s.", true) + ` FROM ` + q(c.table) + ` AS s WHERE s.` + q(c.rowversion) + ` > ` + last +
 		` AND s.` + q(c.rowversion) + ` < MIN_ACTIVE_ROWVERSION()` + unresolved(d, c, t, "s.", src) +
 		` ORDER BY s.` + q(c.rowversion)
 	return stmt{sql: sql, args: a.list}, nil

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"sync"
+	"time"
 
 	_ "github.com/microsoft/go-mssqldb" // registers the "sqlserver" driver
 	_ "modernc.org/sqlite"              // registers the "sqlite" driver
@@ -24,6 +26,9 @@ type Store struct {
 	driver string
 	d      dialect
 	t      tableIdents
+
+	mu      sync.Mutex
+	lastNew map[string]time.Time // per key-mode source: when new rows last arrived
 }
 
 // Open opens a database and checks that it answers.

@@ -52,6 +52,10 @@ func (t TableNames) Validate() error {
 	return err
 }
 
+// maxOwnTableName leaves room in SQL Server's 128 characters for the
+// prefixes and suffixes of index and trigger names derived from a table.
+const maxOwnTableName = 100
+
 // tableIdents holds the parsed table names.
 type tableIdents struct {
 	results, overrides, checkpoints, rejects, locks, schemaVersion Ident
@@ -76,6 +80,9 @@ func (t TableNames) parse() (tableIdents, error) {
 		id, err := ParseIdent(f.name)
 		if err != nil {
 			return tableIdents{}, fmt.Errorf("tables.%s: %w", f.field, err)
+		}
+		if len(id.Name) > maxOwnTableName {
+			return tableIdents{}, fmt.Errorf("tables.%s: %q is %d characters long: at most %d, so index and trigger names built from it fit", f.field, f.name, len(id.Name), maxOwnTableName)
 		}
 		if other, dup := seen[strings.ToLower(id.String())]; dup {
 			return tableIdents{}, fmt.Errorf("tables.%s: %q is also used for tables.%s: give each table its own name", f.field, f.name, other)
