@@ -70,3 +70,20 @@ func BenchmarkMaxPool2x2(b *testing.B) {
 		MaxPool2D(s, src, dst)
 	}
 }
+
+// BenchmarkIm2colPacked is Conv2D's lowering into the packed GEMM layout
+// alone (compare BenchmarkIm2col, the plain layout).
+func BenchmarkIm2colPacked(b *testing.B) {
+	for _, c := range benchConvShapes {
+		b.Run(c.name, func(b *testing.B) {
+			s := c.s
+			src := randSlice(rand.New(rand.NewPCG(1, 2)), s.InC*s.InH*s.InW)
+			dst := make([]float32, packedColSize(s))
+			pad := make([]float32, paddedSize(s))
+			b.ReportAllocs()
+			for b.Loop() {
+				im2colPacked(s, src, dst, pad)
+			}
+		})
+	}
+}

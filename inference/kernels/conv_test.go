@@ -228,12 +228,8 @@ func FuzzConv2D(f *testing.F) {
 		}
 		dst := make([]float32, s.OutC*s.OutH()*s.OutW())
 		dwW, dwBias := randSlice(r, s.InC*s.KH*s.KW), randSlice(r, s.InC)
-		for _, asm := range []bool{true, false} {
-			if asm && !haveAVX2 {
-				continue
-			}
-			saved := useAVX2
-			useAVX2 = asm
+		for _, set := range kernelSets() {
+			restore := selectKernels(set)
 			Conv2D(s, pw, bias, ActReLU, src, dst, make([]float32, s.ColSize()))
 			closeAll(t, fmt.Sprintf("Conv2D(%+v)", s), dst, convRef(s, 1, w, bias, ActReLU, src), 1e-5)
 			d := s
@@ -241,7 +237,7 @@ func FuzzConv2D(f *testing.F) {
 			dw := make([]float32, d.OutC*d.OutH()*d.OutW())
 			DepthwiseConv2D(d, dwW, dwBias, ActNone, src, dw)
 			closeAll(t, fmt.Sprintf("DepthwiseConv2D(%+v)", d), dw, convRef(d, d.InC, dwW, dwBias, ActNone, src), 1e-5)
-			useAVX2 = saved
+			restore()
 		}
 		col := make([]float32, s.K()*s.OutH()*s.OutW())
 		Im2col(s, src, col)

@@ -39,17 +39,14 @@ func reportGflops(b *testing.B, m, n, k int) {
 	b.ReportMetric(2*float64(m)*float64(n)*float64(k)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 }
 
-// benchKernels runs f with the assembly kernels (when the CPU has them) and
-// with the pure-Go fallback, side by side.
+// benchKernels runs f with each kernel set the CPU supports (AVX2, pure
+// Go), side by side.
 func benchKernels(b *testing.B, f func(b *testing.B)) {
-	saved := useAVX2
-	defer func() { useAVX2 = saved }()
-	if haveAVX2 {
-		useAVX2 = true
-		b.Run("avx2", f)
+	for _, set := range kernelSets() {
+		restore := selectKernels(set)
+		b.Run(set, f)
+		restore()
 	}
-	useAVX2 = false
-	b.Run("go", f)
 }
 
 func BenchmarkSgemm(b *testing.B) {

@@ -61,17 +61,30 @@ func randMatrix(r *rand.Rand, rows, cols, ld int) []float32 {
 	return x
 }
 
-// withKernels runs f once per available kernel set (assembly, pure Go).
+// kernelSets are the kernel selections this CPU can run, best first.
+func kernelSets() []string {
+	if haveAVX2 {
+		return []string{"avx2", "go"}
+	}
+	return []string{"go"}
+}
+
+// selectKernels switches the package to one kernel set and returns a
+// function restoring the previous selection.
+func selectKernels(set string) (restore func()) {
+	saved := useAVX2
+	useAVX2 = set == "avx2"
+	return func() { useAVX2 = saved }
+}
+
+// withKernels runs f once per available kernel set (AVX2, pure Go).
 func withKernels(t *testing.T, f func(t *testing.T)) {
 	t.Helper()
-	saved := useAVX2
-	defer func() { useAVX2 = saved }()
-	if haveAVX2 {
-		useAVX2 = true
-		t.Run("avx2", f)
+	for _, set := range kernelSets() {
+		restore := selectKernels(set)
+		t.Run(set, f)
+		restore()
 	}
-	useAVX2 = false
-	t.Run("go", f)
 }
 
 type gemmCase struct {
@@ -245,16 +258,12 @@ func FuzzSgemm(f *testing.F) {
 			padA: int(pads & 3), padB: int(pads >> 2 & 3), padC: int(pads >> 4 & 3),
 			alpha: []float32{1, -0.5, 3}[flags>>2%3], beta: []float32{0, 1, 0.25, -1}[flags>>4%4],
 		}
-		for _, asm := range []bool{true, false} {
-			if asm && !haveAVX2 {
-				continue
-			}
-			saved := useAVX2
-			useAVX2 = asm
+		for _, set := range kernelSets() {
+			restore := selectKernels(set)
 			checkGemm(t, tc, seed, func(a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
 				Sgemm(tc.transA, tc.transB, tc.m, tc.n, tc.k, tc.alpha, a, lda, b, ldb, tc.beta, c, ldc)
 			})
-			useAVX2 = saved
+			restore()
 		}
 	})
 }

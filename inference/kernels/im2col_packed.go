@@ -12,9 +12,9 @@ import (
 // read the matrix twice.
 //
 // A padded input is first copied into pad with the convolution's zero
-// borders (and a small tail margin), so that every tap is an in-bounds read: element
-// (p, j) of the matrix is plane[rowOff(p) + base(j)], one offset per row
-// and one per column. With stride 1 and output rows of 8 or more, each
+// borders (and a small tail margin), so that every tap is an in-bounds
+// read: element (p, j) of the matrix is plane[rowOff(p) + base(j)], one
+// offset per row and one per column. With stride 1 and output rows of 8 or more, each
 // 8-column half of a panel is at most two contiguous runs of the input and
 // is built with two loads and a blend (runPanelAVX2); otherwise with
 // VGATHERDPS, whose microcode is slow on recent Intel CPUs. dst must hold
@@ -30,30 +30,43 @@ func im2colPacked(s ConvShape, src, dst, pad []float32) {
 		panic(fmt.Sprintf("kernels: conv input of %d floats is too large for 32-bit offsets", len(plane)))
 	}
 	dst = dst[:nPad*k]
-	khw := s.KH * s.KW
 	var rowOff [kcBlock]int32
 	var base, mask [nr]int32
 	var runs panelRuns
+	// Row r of the matrix is tap (c, kh, kw) with r = (c*KH+kh)*KW+kw;
+	// counters avoid a 64-bit division per row and per column.
+	c, kh, kw := 0, 0, 0
 	for pc := 0; pc < k; pc += kcBlock {
 		kc := min(kcBlock, k-pc)
 		block := dst[nPad*pc : nPad*pc+nPad*kc]
 		for p := 0; p < kc; p++ {
-			r := pc + p
-			c, kh, kw := r/khw, r%khw/s.KW, r%s.KW
 			rowOff[p] = int32(c*hp*wp + kh*dh*wp + kw*dw)
+			if kw++; kw == s.KW {
+				kw = 0
+				if kh++; kh == s.KH {
+					kh = 0
+					c++
+				}
+			}
 		}
+		y, x := 0, 0 // output position of column j0
 		for j0 := 0; j0 < n; j0 += nr {
 			maxBase := 0
+			ly, lx := y, x
 			for lane := range nr {
-				j := j0 + lane
-				if j >= n {
+				if j0+lane >= n {
 					base[lane], mask[lane] = 0, 0
 					continue
 				}
-				b := j/ow*sh*wp + j%ow*sw
+				b := ly*sh*wp + lx*sw
 				base[lane], mask[lane] = int32(b), -1
 				maxBase = max(maxBase, b)
+				if lx++; lx == ow {
+					lx = 0
+					ly++
+				}
 			}
+			y, x = ly, lx
 			last := int(rowOff[kc-1])
 			if last+maxBase >= len(plane) {
 				panic(fmt.Sprintf("kernels: im2col tap %d outside input of %d floats (shape %+v)", last+maxBase, len(plane), s))
