@@ -158,7 +158,7 @@ func (v *adhocView) graded(e adhocGraded) {
 	v.detail.res, v.detail.has = r, true
 	v.detail.fill()
 	v.detail.history.SetText("Not saved.")
-	v.detail.setScan(scanLoaded{id: r.ID, scan: e.scan})
+	v.detail.setScan(scanLoaded{key: r.key(), scan: e.scan})
 	if v.c.opt.Saver != nil {
 		v.save.Enable()
 	}

@@ -7,6 +7,8 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/widget"
 )
 
 // Options configure a Console. Only Identity is required; a nil store,
@@ -76,9 +78,12 @@ type Console struct {
 	adhoc    *adhocView
 	settings *settingsView
 
+	operatorForm  *dialog.FormDialog // the shift start dialog, for tests
+	operatorEntry *widget.Entry
+
 	shiftStart   time.Time
-	thumbLoading map[int64]bool // on-demand thumbnail loads in flight
-	thumbFailed  map[int64]bool // on-demand thumbnail loads that failed
+	thumbLoading map[resultKey]bool // on-demand thumbnail loads in flight
+	thumbFailed  map[resultKey]bool // on-demand thumbnail loads that failed
 }
 
 // New builds the console for window w of app a. It does not show the
@@ -113,8 +118,8 @@ func New(a fyne.App, w fyne.Window, opt Options) *Console {
 		feed:         newFeedModel(opt.MaxFeed, opt.MaxThumbs),
 		scans:        newScanCache(256),
 		shiftStart:   opt.Now(),
-		thumbLoading: map[int64]bool{},
-		thumbFailed:  map[int64]bool{},
+		thumbLoading: map[resultKey]bool{},
+		thumbFailed:  map[resultKey]bool{},
 	}
 	c.adapter = newAdapter(c.apply, opt.FrameInterval)
 	c.build()
@@ -229,7 +234,7 @@ func (c *Console) apply(batch []Event) {
 			c.review.detail.setHistory(e)
 		case scanLoaded:
 			if e.err == nil {
-				c.scans.put(e.id, e.scan)
+				c.scans.put(e.key, e.scan)
 			}
 			c.live.detail.setScan(e)
 			c.review.detail.setScan(e)
@@ -273,7 +278,7 @@ func (c *Console) addScans(batch []graded) {
 	// Keep the full matrices of the newest scans for the detail view.
 	for _, g := range batch[max(0, len(batch)-c.scans.cap):] {
 		if g.scan.Valid() {
-			c.scans.put(g.result.ID, g.scan)
+			c.scans.put(g.result.key(), g.scan)
 		}
 	}
 	c.feed.add(batch)
@@ -295,12 +300,12 @@ func (c *Console) resultChanged(r Result) {
 // loadScan fetches a scan's matrix in the background, from the cache or
 // the loader.
 func (c *Console) loadScan(r Result) {
-	if s, ok := c.scans.get(r.ID); ok {
-		c.adapter.post(scanLoaded{id: r.ID, scan: s})
+	if s, ok := c.scans.get(r.key()); ok {
+		c.adapter.post(scanLoaded{key: r.key(), scan: s})
 		return
 	}
 	if c.opt.Loader == nil {
-		c.adapter.post(scanLoaded{id: r.ID, err: fmt.Errorf("scan image of %s/%s is no longer in memory and no image folder is set", r.Source, r.SourceKey)})
+		c.adapter.post(scanLoaded{key: r.key(), err: fmt.Errorf("scan image of %s/%s is no longer in memory and no image folder is set", r.Source, r.SourceKey)})
 		return
 	}
 	c.opt.Go(func(ctx context.Context) {
@@ -308,18 +313,30 @@ func (c *Console) loadScan(r Result) {
 		if err == nil && !s.Valid() {
 			err = fmt.Errorf("scan image of %s/%s is empty", r.Source, r.SourceKey)
 		}
-		c.adapter.post(scanLoaded{id: r.ID, scan: s, err: err})
+		c.adapter.post(scanLoaded{key: r.key(), scan: s, err: err})
 	})
 }
 
-// loadHistory fetches a result's override audit in the background.
-func (c *Console) loadHistory(id int64) {
+// loadHistory fetches a result's override audit in the background. A
+// result fresh from the monitor has no ID yet; it is looked up by its
+// source row first and the stored result (ID, final grade) is shown too.
+func (c *Console) loadHistory(r Result) {
 	if c.opt.Store == nil {
 		return
 	}
+	store := c.opt.Store
 	c.opt.Go(func(ctx context.Context) {
-		h, err := c.opt.Store.History(ctx, id)
-		c.adapter.post(historyLoaded{id: id, history: h, err: err})
+		if r.ID == 0 {
+			stored, err := store.ResultByKey(ctx, r.Source, r.SourceKey)
+			if err != nil {
+				c.adapter.post(historyLoaded{key: r.key(), err: fmt.Errorf("look up %s/%s: %w", r.Source, r.SourceKey, err)})
+				return
+			}
+			r = stored
+			c.adapter.post(ResultUpdated{Result: stored})
+		}
+		h, err := store.History(ctx, r.ID)
+		c.adapter.post(historyLoaded{key: r.key(), history: h, err: err})
 	})
 }
 

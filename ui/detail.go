@@ -131,7 +131,7 @@ func (d *detailPanel) clear() {
 
 // show displays r and starts loading its scan and history.
 func (d *detailPanel) show(r Result) {
-	same := d.has && d.res.ID == r.ID
+	same := d.has && d.res.key() == r.key()
 	d.res, d.has = r, true
 	d.fill()
 	if same {
@@ -145,7 +145,7 @@ func (d *detailPanel) show(r Result) {
 	if d.c.opt.Store == nil {
 		d.history.SetText("No override history available (no database).")
 	} else {
-		d.c.loadHistory(r.ID)
+		d.c.loadHistory(r)
 	}
 }
 
@@ -210,7 +210,7 @@ func (d *detailPanel) fillProbs() {
 
 // setScan shows a loaded scan if it belongs to the result on screen.
 func (d *detailPanel) setScan(e scanLoaded) {
-	if !d.has || e.id != d.res.ID {
+	if !d.has || e.key != d.res.key() {
 		return
 	}
 	if e.err != nil {
@@ -226,7 +226,7 @@ func (d *detailPanel) setScan(e scanLoaded) {
 
 // setHistory shows a loaded override history for the result on screen.
 func (d *detailPanel) setHistory(e historyLoaded) {
-	if !d.has || e.id != d.res.ID {
+	if !d.has || e.key != d.res.key() {
 		return
 	}
 	if e.err != nil {
@@ -255,12 +255,15 @@ func (d *detailPanel) setHistory(e historyLoaded) {
 
 // resultChanged refreshes the panel if it shows r, and reloads its history.
 func (d *detailPanel) resultChanged(r Result) {
-	if !d.has || r.ID != d.res.ID {
+	if !d.has || r.key() != d.res.key() {
 		return
 	}
+	reload := r.ID == d.res.ID // a lookup by key only filled in the ID
 	d.res = r
 	d.fill()
-	d.c.loadHistory(r.ID)
+	if reload {
+		d.c.loadHistory(r)
+	}
 }
 
 func orDash(s string) string {

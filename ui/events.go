@@ -68,17 +68,17 @@ type (
 		err   error
 	}
 	historyLoaded struct {
-		id      int64
+		key     resultKey
 		history []Override
 		err     error
 	}
 	scanLoaded struct {
-		id   int64
+		key  resultKey
 		scan Scan
 		err  error
 	}
 	thumbLoaded struct {
-		id    int64
+		key   resultKey
 		thumb *image.Gray
 	}
 	countsLoaded struct {

@@ -69,6 +69,17 @@ func (s *fakeStore) Override(_ context.Context, req OverrideRequest) (Result, er
 	return r, nil
 }
 
+func (s *fakeStore) ResultByKey(_ context.Context, source, key string) (Result, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, r := range s.results {
+		if r.Source == source && r.SourceKey == key {
+			return r, nil
+		}
+	}
+	return Result{}, fmt.Errorf("result %s/%s: not found", source, key)
+}
+
 func (s *fakeStore) History(_ context.Context, id int64) ([]Override, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -73,7 +73,7 @@ func TestFeedModelBoundsMemory(t *testing.T) {
 	}
 	// Thumbnails loaded on demand for old entries are bounded too.
 	for id := int64(4001); id < 4001+maxLoadedThumbs+50; id++ {
-		f.setThumb(id, thumb)
+		f.setThumb(resultKey{"line-a", fmt.Sprintf("K%04d", id)}, thumb)
 	}
 	if n := f.thumbsHeld(); n > 100+maxLoadedThumbs {
 		t.Errorf("thumbnails held after loading old ones = %d; want <= %d", n, 100+maxLoadedThumbs)

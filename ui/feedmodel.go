@@ -47,7 +47,7 @@ type feedModel struct {
 	unseen  int      // scans added while paused
 	sources []string // every source seen, sorted
 	grades  []string // every grade seen, sorted
-	loaded  []int64  // ids whose old thumbnails were loaded on demand, oldest first
+	loaded  []resultKey // results whose old thumbnails were loaded on demand, oldest first
 }
 
 // maxLoadedThumbs bounds thumbnails loaded again for entries older than
@@ -141,7 +141,7 @@ func (f *feedModel) bySeq(seq uint64) (*feedEntry, bool) {
 // held it.
 func (f *feedModel) update(r Result) bool {
 	for i := len(f.entries) - 1; i >= 0; i-- {
-		if f.entries[i].result.ID == r.ID && r.ID != 0 {
+		if f.entries[i].result.key() == r.key() {
 			f.entries[i].result = r
 			f.note(r)
 			return true
@@ -152,8 +152,8 @@ func (f *feedModel) update(r Result) bool {
 
 // setThumb stores a thumbnail loaded on demand for the result with id,
 // forgetting the oldest such thumbnail beyond maxLoadedThumbs.
-func (f *feedModel) setThumb(id int64, img *image.Gray) {
-	e := f.byID(id)
+func (f *feedModel) setThumb(id resultKey, img *image.Gray) {
+	e := f.byKey(id)
 	if e == nil {
 		return
 	}
@@ -162,15 +162,15 @@ func (f *feedModel) setThumb(id int64, img *image.Gray) {
 	if len(f.loaded) > maxLoadedThumbs {
 		old := f.loaded[0]
 		f.loaded = slices.Delete(f.loaded, 0, 1)
-		if e := f.byID(old); e != nil && e.seq+uint64(f.maxThumbs) < f.nextSeq {
+		if e := f.byKey(old); e != nil && e.seq+uint64(f.maxThumbs) < f.nextSeq {
 			e.thumb = nil
 		}
 	}
 }
 
-func (f *feedModel) byID(id int64) *feedEntry {
+func (f *feedModel) byKey(k resultKey) *feedEntry {
 	for i := len(f.entries) - 1; i >= 0; i-- {
-		if f.entries[i].result.ID == id {
+		if f.entries[i].result.key() == k {
 			return &f.entries[i]
 		}
 	}

@@ -29,7 +29,7 @@ type liveView struct {
 	count  *widget.Label
 	detail *detailPanel
 
-	selected int64 // result ID shown in the detail, 0 for none
+	selected resultKey // result shown in the detail
 	nSources int
 	nGrades  int
 }
@@ -40,7 +40,7 @@ func newLiveView(c *Console) *liveView {
 	v.grid = widget.NewGridWrap(c.feed.len, newFeedCell, v.updateCell)
 	v.grid.OnSelected = func(id widget.GridWrapItemID) {
 		if e, ok := c.feed.at(id); ok {
-			v.selected = e.result.ID
+			v.selected = e.result.key()
 			v.detail.show(e.result)
 			v.grid.Refresh()
 		}
@@ -150,7 +150,7 @@ func (v *liveView) updateCell(id widget.GridWrapItemID, o fyne.CanvasObject) {
 	col := v.c.statusColor(r)
 	cell.frame.StrokeColor = col
 	cell.frame.FillColor = color.Transparent
-	if r.ID == v.selected && r.ID != 0 {
+	if r.key() == v.selected {
 		cell.frame.FillColor = theme.Color(theme.ColorNameSelection)
 	}
 	cell.frame.Refresh()
@@ -216,17 +216,17 @@ func (c *Console) statusColor(r Result) color.Color {
 
 // loadThumb loads the thumbnail of an old result again, once at a time.
 func (c *Console) loadThumb(r Result) {
-	if c.opt.Loader == nil || r.ID == 0 || c.thumbLoading[r.ID] || c.thumbFailed[r.ID] {
+	if c.opt.Loader == nil || c.thumbLoading[r.key()] || c.thumbFailed[r.key()] {
 		return
 	}
 	if len(c.thumbLoading) >= 8 {
 		return // enough in flight; the cell is updated again when they land
 	}
-	c.thumbLoading[r.ID] = true
+	c.thumbLoading[r.key()] = true
 	c.opt.Go(func(ctx context.Context) {
 		s, err := c.opt.Loader.LoadScan(ctx, r)
 		var ev thumbLoaded
-		ev.id = r.ID
+		ev.key = r.key()
 		if err == nil {
 			ev.thumb = thumbnail(s, thumbSide)
 		}
@@ -237,11 +237,11 @@ func (c *Console) loadThumb(r Result) {
 // thumbDone records that an on-demand thumbnail load finished. A failed
 // load is remembered so that it is not retried on every redraw.
 func (c *Console) thumbDone(e thumbLoaded) {
-	delete(c.thumbLoading, e.id)
+	delete(c.thumbLoading, e.key)
 	if e.thumb == nil {
-		c.thumbFailed[e.id] = true
+		c.thumbFailed[e.key] = true
 		return
 	}
-	c.feed.setThumb(e.id, e.thumb)
+	c.feed.setThumb(e.key, e.thumb)
 	c.live.grid.Refresh()
 }

@@ -42,9 +42,16 @@ type Result struct {
 	ModelName  string
 	ModelSHA   string // hex SHA-256 of the model file
 	Metadata   map[string]string
-	Flagged    bool // flagged for review by the source or an operator
-	Reviewed   bool // an operator has confirmed or overridden the grade
+	Flagged    bool   // flagged for review by the source or an operator
+	Reviewed   bool   // an operator has confirmed or overridden the grade
+	ImagePath  string // the saved image of the scan, "" if none
 }
+
+// resultKey identifies a result by its source row, which is unique and,
+// unlike ID, known as soon as a scan is graded.
+type resultKey struct{ source, key string }
+
+func (r Result) key() resultKey { return resultKey{r.Source, r.SourceKey} }
 
 // Final returns the grade that counts: the override if any, else the
 // model's grade.
@@ -98,6 +105,8 @@ type ResultStore interface {
 	// Override appends the audit row and updates the final grade in one
 	// transaction, and returns the updated result.
 	Override(ctx context.Context, req OverrideRequest) (Result, error)
+	// ResultByKey returns the stored result of one source row.
+	ResultByKey(ctx context.Context, source, key string) (Result, error)
 	// History returns the override audit of one result, oldest first.
 	History(ctx context.Context, resultID int64) ([]Override, error)
 	// Counts returns grade totals for results graded in [from, to).

@@ -182,6 +182,11 @@ func (p *reviewPanel) save(it Result, grade, reason, note string) {
 		p.c.showError("review", fmt.Errorf("no results database is connected"))
 		return
 	}
+	if p.c.id.Operator == "" {
+		p.c.showError("review", errOperatorEmpty)
+		p.c.AskOperator()
+		return
+	}
 	id := p.c.Identity()
 	req := OverrideRequest{
 		ResultID:    it.ID,

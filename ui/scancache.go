@@ -5,15 +5,15 @@ package ui
 // a small FIFO-evicting map used on the Fyne goroutine only.
 type scanCache struct {
 	cap   int
-	order []int64
-	m     map[int64]Scan
+	order []resultKey
+	m     map[resultKey]Scan
 }
 
 func newScanCache(n int) *scanCache {
-	return &scanCache{cap: n, m: make(map[int64]Scan, n)}
+	return &scanCache{cap: n, m: make(map[resultKey]Scan, n)}
 }
 
-func (c *scanCache) put(id int64, s Scan) {
+func (c *scanCache) put(id resultKey, s Scan) {
 	if _, ok := c.m[id]; !ok {
 		c.order = append(c.order, id)
 	}
@@ -23,11 +23,11 @@ func (c *scanCache) put(id int64, s Scan) {
 		c.order = c.order[1:]
 	}
 	if cap(c.order) > 4*c.cap {
-		c.order = append([]int64(nil), c.order...)
+		c.order = append([]resultKey(nil), c.order...)
 	}
 }
 
-func (c *scanCache) get(id int64) (Scan, bool) {
+func (c *scanCache) get(id resultKey) (Scan, bool) {
 	s, ok := c.m[id]
 	return s, ok
 }

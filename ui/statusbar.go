@@ -28,7 +28,7 @@ type statusBar struct {
 	dbDot    *canvas.Circle
 	dbUp     bool
 	dbKnown  bool
-	operator *widget.Label
+	operator *widget.Button
 	notice   *widget.Label
 	noticeBg *canvas.Rectangle
 	noticeAt time.Time
@@ -44,7 +44,8 @@ func newStatusBar(c *Console) *statusBar {
 	s.model = widget.NewLabel("Model: —")
 	s.db = widget.NewLabel("Database: —")
 	s.dbDot = canvas.NewCircle(theme.Color(theme.ColorNameDisabled))
-	s.operator = widget.NewLabel("")
+	s.operator = widget.NewButtonWithIcon("", theme.AccountIcon(), c.AskOperator)
+	s.operator.Importance = widget.LowImportance
 	s.setOperator(c.id.Operator)
 	s.notice = widget.NewLabel("")
 	s.notice.Truncation = fyne.TextTruncateEllipsis
@@ -54,7 +55,9 @@ func newStatusBar(c *Console) *statusBar {
 	dismiss.Importance = widget.LowImportance
 	s.noticeBx = container.NewStack(s.noticeBg, container.NewBorder(nil, nil, nil, dismiss, s.notice))
 	s.noticeBx.Hide()
-	right := container.NewHBox(dot(s.dbDot), s.db, widget.NewSeparator(), s.model, widget.NewSeparator(), s.operator)
+	themeBtn := widget.NewButtonWithIcon("", theme.ColorPaletteIcon(), c.ToggleTheme)
+	themeBtn.Importance = widget.LowImportance
+	right := container.NewHBox(dot(s.dbDot), s.db, widget.NewSeparator(), s.model, widget.NewSeparator(), s.operator, themeBtn)
 	row := container.NewBorder(nil, nil, nil, right, container.NewHScroll(s.srcBox))
 	s.root = container.NewVBox(s.noticeBx, widget.NewSeparator(), row)
 	return s
@@ -67,7 +70,7 @@ func dot(c *canvas.Circle) fyne.CanvasObject {
 
 func (s *statusBar) setOperator(name string) {
 	if name == "" {
-		s.operator.SetText("Operator: —")
+		s.operator.SetText("Operator: — (click to start shift)")
 		return
 	}
 	s.operator.SetText("Operator: " + name)
