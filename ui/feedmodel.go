@@ -43,10 +43,10 @@ type feedModel struct {
 	nextSeq uint64
 	filter  feedFilter
 	paused  bool
-	view    []uint64 // seqs shown, newest first
-	unseen  int      // scans added while paused
-	sources []string // every source seen, sorted
-	grades  []string // every grade seen, sorted
+	view    []uint64    // seqs shown, newest first
+	unseen  int         // scans added while paused
+	sources []string    // every source seen, sorted
+	grades  []string    // every grade seen, sorted
 	loaded  []resultKey // results whose old thumbnails were loaded on demand, oldest first
 }
 
