@@ -70,6 +70,7 @@ type Model struct {
 	mu         sync.Mutex
 	pools      map[int]*planPool
 	shapePlans map[string][]*plan // plans of Run, by input shapes
+	fanouts    []*fanout          // reusable state of multi-threaded Infer calls
 }
 
 type planPool struct {
@@ -321,20 +322,7 @@ func (m *Model) Infer(ctx context.Context, in []float32, batch int, out []float3
 	if t <= 1 {
 		return m.inferRange(ctx, in, out, 0, batch)
 	}
-	errs := make([]error, t)
-	var wg sync.WaitGroup
-	per := (batch + t - 1) / t
-	for w := 1; w < t; w++ {
-		lo, hi := min(w*per, batch), min((w+1)*per, batch)
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			errs[w] = m.inferRange(ctx, in, out, lo, hi)
-		}()
-	}
-	errs[0] = m.inferRange(ctx, in, out, 0, min(per, batch))
-	wg.Wait()
-	return errors.Join(errs...)
+	return m.inferShared(ctx, in, out, batch, t)
 }
 
 // inferRange runs images [lo, hi) in chunks whose sizes are powers of two
