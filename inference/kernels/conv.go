@@ -221,3 +221,21 @@ func reluBias(x []float32, b float32) {
 		x[j] = v
 	}
 }
+
+// ReLU sets dst[j] = max(src[j], 0) for j < len(src); NaN stays NaN. dst
+// must be at least as long as src; dst and src may be the same slice but
+// must not otherwise overlap.
+func ReLU(dst, src []float32) {
+	dst = dst[:len(src)]
+	if useAVX2 && len(src) >= 8 {
+		n := len(src) &^ 7
+		reluAVX2(n/8, &src[0], &dst[0])
+		src, dst = src[n:], dst[n:]
+	}
+	for j, v := range src {
+		if v < 0 {
+			v = 0
+		}
+		dst[j] = v
+	}
+}

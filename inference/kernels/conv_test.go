@@ -243,3 +243,36 @@ func FuzzConv2D(f *testing.F) {
 		Im2col(s, src, col)
 	})
 }
+
+func TestReLU(t *testing.T) {
+	nan := float32(math.NaN())
+	withKernels(t, func(t *testing.T) {
+		for _, n := range []int{0, 1, 7, 8, 9, 16, 29} {
+			src := make([]float32, n)
+			for i := range src {
+				src[i] = float32(i%5) - 2.5
+			}
+			if n > 3 {
+				src[3] = nan
+			}
+			dst := make([]float32, n+1)
+			dst[n] = 42 // past len(src): must stay
+			ReLU(dst, src)
+			for i, v := range src {
+				want := max(v, 0)
+				if !sameBits(dst[i], want) {
+					t.Fatalf("ReLU(n=%d)[%d] = %v; want %v", n, i, dst[i], want)
+				}
+			}
+			if dst[n] != 42 {
+				t.Fatalf("ReLU(n=%d) wrote past len(src)", n)
+			}
+			ReLU(src, src) // in place
+			for i := range src {
+				if !sameBits(src[i], dst[i]) {
+					t.Fatalf("ReLU in place (n=%d)[%d] = %v; want %v", n, i, src[i], dst[i])
+				}
+			}
+		}
+	})
+}

@@ -30,4 +30,7 @@ func gatherPanelAVX2(kc int, src *float32, rowOff *int32, base, mask *[16]int32,
 func runPanelAVX2(kc int, src *float32, rowOff *int32, d *panelRuns, dst *float32)
 
 //go:noescape
-func maxPool2x2AVX2(quads int, r0, r1, out *float32)
+func maxPool2x2AVX2(rows, outW int, in *float32, inW int, out *float32)
+
+//go:noescape
+func reluAVX2(blocks int, src, dst *float32)

@@ -449,17 +449,26 @@ rundone:
 	VCMPPS $3, a, a, tmp \
 	VBLENDVPS tmp, a, dst, dst
 
-// func maxPool2x2AVX2(quads int, r0, r1, out *float32)
+// func maxPool2x2AVX2(rows, outW int, in *float32, inW int, out *float32)
 //
-// out[x] = max(r0[2x], r0[2x+1], r1[2x], r1[2x+1]) for x < 4*quads: one
-// output row of a 2x2, stride-2 max pool from its two input rows, 8
-// outputs per YMM step and a last XMM step of 4.
-TEXT ·maxPool2x2AVX2(SB), NOSPLIT, $0-32
-	MOVQ quads+0(FP), CX
-	MOVQ r0+8(FP), SI
-	MOVQ r1+16(FP), DX
-	MOVQ out+24(FP), DI
-	CMPQ CX, $2
+// A 2x2, stride-2 max pool of rows output rows: out[y*outW+x] = max of
+// in[(2y+dy)*inW + 2x+dx] for dy, dx in {0, 1}. 8 outputs per YMM step, then
+// a 4-wide XMM step, then single outputs.
+TEXT ·maxPool2x2AVX2(SB), NOSPLIT, $0-40
+	MOVQ rows+0(FP), R8
+	MOVQ outW+8(FP), R9
+	MOVQ in+16(FP), R10
+	MOVQ inW+24(FP), R11
+	MOVQ out+32(FP), DI
+	SHLQ $2, R11
+	TESTQ R8, R8
+	JE   pooldone
+
+poolrow:
+	MOVQ R10, SI
+	LEAQ (R10)(R11*1), DX
+	MOVQ R9, CX
+	CMPQ CX, $8
 	JL   pool4
 
 poolloop:
@@ -477,13 +486,13 @@ poolloop:
 	ADDQ $64, SI
 	ADDQ $64, DX
 	ADDQ $32, DI
-	SUBQ $2, CX
-	CMPQ CX, $2
+	SUBQ $8, CX
+	CMPQ CX, $8
 	JGE  poolloop
 
 pool4:
-	TESTQ CX, CX
-	JE   pooldone
+	CMPQ CX, $4
+	JL   pool1
 	VMOVUPS (SI), X0
 	VMOVUPS 16(SI), X1
 	VMOVUPS (DX), X2
@@ -494,7 +503,57 @@ pool4:
 	VSHUFPS $0xDD, X5, X4, X7
 	MAXNAN(X6, X7, X0, X8)
 	VMOVUPS X0, (DI)
+	ADDQ $32, SI
+	ADDQ $32, DX
+	ADDQ $16, DI
+	SUBQ $4, CX
+
+pool1:
+	TESTQ CX, CX
+	JE   poolnext
+	VMOVSS (SI), X0
+	VMOVSS 4(SI), X1
+	VMOVSS (DX), X2
+	VMOVSS 4(DX), X3
+	MAXNAN(X0, X1, X4, X8)
+	MAXNAN(X2, X3, X5, X8)
+	MAXNAN(X4, X5, X6, X8)
+	VMOVSS X6, (DI)
+	ADDQ $8, SI
+	ADDQ $8, DX
+	ADDQ $4, DI
+	DECQ CX
+	JMP  pool1
+
+poolnext:
+	LEAQ (R10)(R11*2), R10
+	DECQ R8
+	JNE  poolrow
 
 pooldone:
+	VZEROUPPER
+	RET
+
+// func reluAVX2(blocks int, src, dst *float32)
+//
+// dst[j] = max(src[j], 0) for j < 8*blocks, NaN kept (as reluBiasAVX2).
+TEXT ·reluAVX2(SB), NOSPLIT, $0-24
+	MOVQ blocks+0(FP), CX
+	MOVQ src+8(FP), SI
+	MOVQ dst+16(FP), DI
+	VXORPS Y0, Y0, Y0
+	TESTQ CX, CX
+	JE   relu2done
+
+relu2loop:
+	VMOVUPS (SI), Y1
+	VMAXPS Y1, Y0, Y1
+	VMOVUPS Y1, (DI)
+	ADDQ $32, SI
+	ADDQ $32, DI
+	DECQ CX
+	JNE  relu2loop
+
+relu2done:
 	VZEROUPPER
 	RET

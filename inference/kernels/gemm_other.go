@@ -33,6 +33,10 @@ func runPanelAVX2(kc int, src *float32, rowOff *int32, d *panelRuns, dst *float3
 	panic("kernels: AVX2 kernel called on a build without it")
 }
 
-func maxPool2x2AVX2(quads int, r0, r1, out *float32) {
+func maxPool2x2AVX2(rows, outW int, in *float32, inW int, out *float32) {
+	panic("kernels: AVX2 kernel called on a build without it")
+}
+
+func reluAVX2(blocks int, src, dst *float32) {
 	panic("kernels: AVX2 kernel called on a build without it")
 }

@@ -96,18 +96,19 @@ func maxPool2x2(s PoolShape, src, dst []float32) {
 	for c := 0; c < s.C; c++ {
 		plane := src[c*s.InH*s.InW : (c+1)*s.InH*s.InW]
 		out := dst[c*s.OutH*s.OutW : (c+1)*s.OutH*s.OutW]
+		if useAVX2 {
+			// The last output reads plane[(2*OutH-1)*InW + 2*OutW-1].
+			_ = plane[(2*s.OutH-1)*s.InW+2*s.OutW-1]
+			maxPool2x2AVX2(s.OutH, s.OutW, &plane[0], s.InW, &out[0])
+			continue
+		}
 		for y := 0; y < s.OutH; y++ {
 			r0 := plane[2*y*s.InW : 2*y*s.InW+2*s.OutW]
 			r1 := plane[(2*y+1)*s.InW : (2*y+1)*s.InW+2*s.OutW]
 			o := out[y*s.OutW : (y+1)*s.OutW]
-			x0 := 0
-			if useAVX2 && len(o) >= 4 {
-				x0 = len(o) &^ 3
-				maxPool2x2AVX2(x0/4, &r0[0], &r1[0], &o[0])
-			}
 			r0 = r0[:2*len(o)]
 			r1 = r1[:2*len(o)]
-			for x := x0; x < len(o); x++ {
+			for x := range o {
 				// The builtin max is branch-free and propagates NaN; a
 				// compare-and-branch mispredicts on half of random inputs.
 				o[x] = max(r0[2*x], r0[2*x+1], r1[2*x], r1[2*x+1])
