@@ -138,3 +138,9 @@ func derived(table Ident, prefix, suffix string) Ident {
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }
+
+// Both dialects implement dialect.
+var (
+	_ dialect = sqliteDialect{}
+	_ dialect = sqlserverDialect{}
+)

@@ -36,7 +36,9 @@ func (sqlserverDialect) hourBucket(col string) string {
 // transaction, so two consoles starting together migrate one after the
 // other.
 func (sqlserverDialect) lockMigrations() string {
-	return `EXEC sp_getapplock @Resource = N'gradewatch/migrate', @LockMode = 'Exclusive', @LockOwner = 'Transaction', @LockTimeout = 60000`
+	return `DECLARE @rc INT;
+EXEC @rc = sp_getapplock @Resource = N'gradewatch/migrate', @LockMode = 'Exclusive', @LockOwner = 'Transaction', @LockTimeout = 60000;
+IF @rc < 0 THROW 51002, N'another Gradewatch has been migrating this database for a minute: try again when it is done', 1;`
 }
 
 // maxRows keeps an insert under SQL Server's 2,100 parameters and 1,000

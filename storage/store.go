@@ -119,7 +119,14 @@ func sqliteDSN(dsn string) string {
 		add("journal_mode", "wal")
 	}
 	add("foreign_keys", "1")
+	// NORMAL in WAL mode survives a killed process; a power cut may lose
+	// the last commits, but results and their checkpoint go together, so
+	// the lost scans are read and graded again: still exactly once.
 	add("synchronous", "normal")
+	// Without this SQLite reads a double-quoted name that matches no
+	// column as a string literal, so a misspelt metadata column would
+	// silently carry its own name as the value.
+	q.Set("_dqs", "0")
 	if q.Get("_txlock") == "" {
 		q.Set("_txlock", "immediate")
 	}

@@ -39,7 +39,8 @@ func TestSQLiteDSN(t *testing.T) {
 		contains []string
 		lacks    []string
 	}{
-		{"/tmp/gw.db", []string{"busy_timeout%2810000%29", "journal_mode%28wal%29", "foreign_keys%281%29", "_txlock=immediate"}, nil},
+		{"/tmp/gw.db", []string{"busy_timeout%2810000%29", "journal_mode%28wal%29", "foreign_keys%281%29", "_txlock=immediate", "_dqs=0"}, nil},
+		{"/tmp/gw.db?_dqs=1", []string{"_dqs=0"}, []string{"_dqs=1"}},
 		{"/tmp/gw.db?_pragma=busy_timeout(50)", []string{"busy_timeout%2850%29"}, []string{"busy_timeout%2810000%29"}},
 		{"file::memory:?cache=shared", []string{"foreign_keys"}, []string{"journal_mode"}},
 		{"/tmp/gw.db?_txlock=deferred", []string{"_txlock=deferred"}, []string{"immediate"}},
