@@ -2,21 +2,206 @@ package app
 
 import (
 	"context"
+	"errors"
+	"flag"
+	"fmt"
 	"io"
+	"os"
+	"os/user"
+	"path/filepath"
+	"sync"
+	"time"
 
+	"fyne.io/fyne/v2"
 	fyneapp "fyne.io/fyne/v2/app"
+	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/widget"
+
+	"github.com/gradewatch/gradewatch/app/config"
+	"github.com/gradewatch/gradewatch/ui"
+	"github.com/gradewatch/gradewatch/ui/instance"
 )
 
-// runConsole opens the operator console window and blocks until it closes.
-func runConsole(ctx context.Context, _ []string, stderr io.Writer) int {
-	a := fyneapp.NewWithID("io.gradewatch.console")
+// consoleAppID identifies the console to Fyne (preferences, notifications).
+const consoleAppID = "io.gradewatch.console"
+
+// runConsole opens the operator console on the workspace of --config (the
+// demo workspace when none is given) and blocks until the window closes or
+// ctx is done.
+func runConsole(ctx context.Context, args []string, stderr io.Writer) int {
+	fs := flag.NewFlagSet("console", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	configPath := fs.String("config", "", "configuration file (default: the demo workspace in the user's config folder)")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+
+	lockDir, err := DefaultWorkspaceDir()
+	if err != nil {
+		fmt.Fprintf(stderr, "gradewatch: %v\n", err)
+		return 1
+	}
+	lock, err := instance.Acquire(ctx, lockDir)
+	if errors.Is(err, instance.ErrRunning) {
+		fmt.Fprintf(stderr, "gradewatch: %v\n", err)
+		return 0
+	}
+	if err != nil {
+		// Not being able to check is no reason to refuse to start.
+		fmt.Fprintf(stderr, "gradewatch: %v; starting anyway\n", err)
+	}
+
+	a := fyneapp.NewWithID(consoleAppID)
 	w := a.NewWindow("Gradewatch")
-	w.SetContent(widget.NewLabel("Gradewatch: the console is not built yet."))
+	ui.RestoreWindow(a, w)
+
+	path, _, err := EnsureWorkspace(ctx, *configPath)
+	var ws *Workspace
+	if err == nil {
+		ws, err = OpenWorkspace(ctx, path)
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "gradewatch: %v\n", err)
+		showStartupError(ctx, a, w, err)
+		return 1
+	}
+	defer ws.Close()
+
+	var bg sync.WaitGroup
+	c := ui.New(a, w, consoleOptions(ws, func(f func(context.Context)) { bg.Go(func() { f(ctx) }) }))
+	w.SetContent(c.Content())
+	w.SetTitle("Gradewatch · " + filepath.Base(filepath.Dir(path)))
+	wire(ctx, &bg, c, ws, lock)
+	c.Start(ctx)
+	if c.Identity().Operator == "" {
+		c.AskOperator()
+	}
 	go func() {
 		<-ctx.Done()
-		a.Quit()
+		fyne.Do(a.Quit)
 	}()
 	w.ShowAndRun()
+	cancel()
+	bg.Wait()
 	return 0
+}
+
+// consoleOptions builds the console's view of the workspace.
+func consoleOptions(ws *Workspace, goFn func(func(context.Context))) ui.Options {
+	cfg := ws.Config
+	return ui.Options{
+		Store:           consoleStore{ws.Store},
+		Loader:          imageLoader{},
+		Grader:          modelGrader{current: ws.Models.Current},
+		Settings:        &consoleSettings{ws: ws},
+		Identity:        identity(cfg),
+		ReviewThreshold: float32(cfg.Review.Threshold),
+		Reasons:         cfg.Operator.Reasons,
+		Go:              goFn,
+	}
+}
+
+// identity is who the audit rows name: the OS account, the workstation
+// (from the configuration or the host name) and the operator, asked for at
+// shift start.
+func identity(cfg *config.Config) ui.Identity {
+	id := ui.Identity{Workstation: cfg.Operator.Workstation}
+	if u, err := user.Current(); err == nil {
+		id.OSUser = u.Username
+	}
+	if id.Workstation == "" {
+		id.Workstation, _ = os.Hostname()
+	}
+	return id
+}
+
+// wire starts the goroutines that feed the console: the monitor's events,
+// model changes, database health, the demo line and raise requests from a
+// second instance. All stop when ctx is done; bg waits for them.
+func wire(ctx context.Context, bg *sync.WaitGroup, c *ui.Console, ws *Workspace, lock *instance.Lock) {
+	if m := ws.Models.Current(); m != nil {
+		info := m.Info()
+		c.Post(ui.ModelChanged{Name: info.Name, SHA256: info.SHA256, Labels: info.Labels})
+	}
+	ws.Models.OnChange(func(mc ModelChange) {
+		if mc.Err != nil {
+			c.Post(ui.ModelChanged{Err: mc.Err.Error()})
+			return
+		}
+		c.Post(ui.ModelChanged{Name: mc.Current.Name, SHA256: mc.Current.SHA256, Labels: mc.Current.Labels})
+	})
+	if ws.Monitor != nil {
+		sub := ws.Monitor.Subscribe(ctx, 16384)
+		bg.Go(func() {
+			for ev := range sub.C {
+				if uev, ok := uiEvent(ev); ok {
+					c.Post(uev)
+				}
+			}
+		})
+	} else {
+		c.Post(ui.Notice{Text: "No source is enabled in the configuration: nothing is graded."})
+	}
+	bg.Go(func() {
+		if err := ws.Run(ctx); err != nil && ctx.Err() == nil {
+			c.Post(ui.Notice{Text: "Grading stopped: " + err.Error()})
+		}
+	})
+	bg.Go(func() { watchDatabase(ctx, c, ws) })
+	if ws.Config.Demo {
+		bg.Go(func() {
+			SimulateLine(ctx, ws.Store, DefaultLineRate, func(err error) {
+				c.Post(ui.Notice{Text: "Demo line: " + err.Error()})
+			})
+		})
+	}
+	if lock != nil {
+		bg.Go(func() {
+			for range lock.Raise {
+				c.Post(ui.RaiseWindow{})
+			}
+		})
+	}
+}
+
+// dbCheckEvery is how often the console checks the database connection.
+const dbCheckEvery = 5 * time.Second
+
+// watchDatabase pings the database and reports each change of its state.
+func watchDatabase(ctx context.Context, c *ui.Console, ws *Workspace) {
+	t := time.NewTicker(dbCheckEvery)
+	defer t.Stop()
+	for {
+		pctx, cancel := context.WithTimeout(ctx, dbCheckEvery)
+		err := ws.Store.Ping(pctx)
+		cancel()
+		if ctx.Err() != nil {
+			return
+		}
+		st := ui.DatabaseState{Connected: err == nil}
+		if err != nil {
+			st.Err = err.Error()
+		}
+		c.Post(st)
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// showStartupError shows why the workspace could not be opened, in the
+// window, until the operator closes it.
+func showStartupError(ctx context.Context, a fyne.App, w fyne.Window, err error) {
+	msg := widget.NewLabel(fmt.Sprintf("Gradewatch could not start:\n\n%v\n\nFix the configuration and start again.", err))
+	msg.Wrapping = fyne.TextWrapWord
+	w.SetContent(container.NewPadded(container.NewVScroll(msg)))
+	go func() {
+		<-ctx.Done()
+		fyne.Do(a.Quit)
+	}()
+	w.ShowAndRun()
 }

@@ -250,6 +250,11 @@ func (c *Console) apply(batch []Event) {
 			c.adhoc.saved(e)
 		case notice:
 			c.status.notify(e.text)
+		case Notice:
+			c.status.notify(e.Text)
+		case RaiseWindow:
+			c.win.Show()
+			c.win.RequestFocus()
 		case clockTick:
 			c.status.tick()
 			if e.reloadReview {

@@ -60,6 +60,14 @@ type DatabaseState struct {
 // ResultUpdated reports a changed result (an override, a review).
 type ResultUpdated struct{ Result Result }
 
+// Notice is a message for the operator, shown in the status bar and as a
+// desktop notification.
+type Notice struct{ Text string }
+
+// RaiseWindow brings the console's window to the front (another instance
+// was started).
+type RaiseWindow struct{}
+
 // Events produced by the console's own background work.
 type (
 	reviewLoaded struct {
@@ -97,6 +105,8 @@ func (SourceStatus) event()  {}
 func (ModelChanged) event()  {}
 func (DatabaseState) event() {}
 func (ResultUpdated) event() {}
+func (Notice) event()        {}
+func (RaiseWindow) event()   {}
 func (reviewLoaded) event()  {}
 func (historyLoaded) event() {}
 func (scanLoaded) event()    {}

@@ -1,0 +1,244 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"image"
+	"image/png"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/gradewatch/gradewatch/inference"
+	"github.com/gradewatch/gradewatch/monitor"
+	"github.com/gradewatch/gradewatch/storage"
+	"github.com/gradewatch/gradewatch/ui"
+)
+
+// consoleStore adapts *storage.Store to the console's ui.ResultStore.
+type consoleStore struct{ st *storage.Store }
+
+var _ ui.ResultStore = consoleStore{}
+
+func (s consoleStore) ReviewQueue(ctx context.Context, threshold float32, limit int) ([]ui.Result, int, error) {
+	rs, total, err := s.st.ReviewQueue(ctx, float64(threshold), limit)
+	if err != nil {
+		return nil, 0, err
+	}
+	out := make([]ui.Result, len(rs))
+	for i, r := range rs {
+		out[i] = uiResult(r)
+	}
+	return out, int(total), nil
+}
+
+func (s consoleStore) ResultByKey(ctx context.Context, source, key string) (ui.Result, error) {
+	r, err := s.st.ResultByKey(ctx, source, key)
+	if err != nil {
+		return ui.Result{}, err
+	}
+	return uiResult(r), nil
+}
+
+// Override records the decision; storage keeps reason and note in one
+// field, "reason: note".
+func (s consoleStore) Override(ctx context.Context, req ui.OverrideRequest) (ui.Result, error) {
+	reason := req.Reason
+	if req.Note != "" {
+		reason += ": " + req.Note
+	}
+	_, err := s.st.Override(ctx, storage.OverrideRecord{
+		ResultID:    req.ResultID,
+		SeenGrade:   req.OldGrade,
+		NewGrade:    req.NewGrade,
+		Reason:      reason,
+		OSUser:      req.OSUser,
+		Operator:    req.Operator,
+		Workstation: req.Workstation,
+	})
+	if errors.Is(err, storage.ErrConflict) {
+		return ui.Result{}, fmt.Errorf("another operator changed this grade meanwhile; the queue is reloaded: %w", err)
+	}
+	if err != nil {
+		return ui.Result{}, err
+	}
+	r, err := s.st.Result(ctx, req.ResultID)
+	if err != nil {
+		return ui.Result{}, fmt.Errorf("read result %d after override: %w", req.ResultID, err)
+	}
+	return uiResult(r), nil
+}
+
+func (s consoleStore) History(ctx context.Context, resultID int64) ([]ui.Override, error) {
+	os, err := s.st.Overrides(ctx, resultID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]ui.Override, len(os))
+	for i, o := range os {
+		reason, note, _ := strings.Cut(o.Reason, ": ")
+		out[i] = ui.Override{
+			ResultID: o.ResultID, At: o.At, OldGrade: o.OldGrade, NewGrade: o.NewGrade,
+			Reason: reason, Note: note, Operator: o.Operator, OSUser: o.OSUser, Workstation: o.Workstation,
+			Model: strings.TrimSpace(o.ModelName + " " + short(o.ModelSHA256)),
+		}
+	}
+	return out, nil
+}
+
+func (s consoleStore) Counts(ctx context.Context, from, to time.Time) (ui.Counts, error) {
+	gc, err := s.st.GradeCounts(ctx, from, to)
+	if err != nil {
+		return ui.Counts{}, err
+	}
+	c := ui.Counts{From: from, To: to, ByGrade: map[string]int64{}}
+	for _, g := range gc {
+		c.ByGrade[g.Grade] = g.Count
+		c.Total += g.Count
+		c.Overridden += g.Overridden
+	}
+	hours, err := s.st.ScansPerHour(ctx, from, to)
+	if err != nil {
+		return ui.Counts{}, err
+	}
+	n := int(to.Sub(from).Hours() + 0.999)
+	c.PerHour = make([]int64, max(n, 0))
+	for _, h := range hours {
+		if i := int(h.Hour.Sub(from.Truncate(time.Hour)).Hours()); i >= 0 && i < n {
+			c.PerHour[i] += h.Count
+		}
+	}
+	return c, nil
+}
+
+func short(sha string) string {
+	if len(sha) > 8 {
+		return sha[:8]
+	}
+	return sha
+}
+
+// uiResult converts a stored result for the console.
+func uiResult(r storage.Result) ui.Result {
+	probs := make([]float32, len(r.Probs))
+	for i, p := range r.Probs {
+		probs[i] = float32(p)
+	}
+	return ui.Result{
+		ID: r.ID, Source: r.Source, SourceKey: r.SourceKey, GradedAt: r.GradedAt,
+		Grade: r.Predicted, FinalGrade: r.FinalGrade, Confidence: float32(r.Confidence),
+		Probs: probs, Labels: r.Labels, ModelName: r.ModelName, ModelSHA: r.ModelSHA256,
+		Metadata: r.Metadata, Flagged: r.Flagged, Reviewed: !r.ReviewedAt.IsZero(), ImagePath: r.ImagePath,
+	}
+}
+
+// uiEvent converts a monitor event for the console; ok is false for
+// events the console does not show.
+func uiEvent(ev monitor.Event) (ui.Event, bool) {
+	switch e := ev.(type) {
+	case monitor.ScanGraded:
+		r := uiResult(e.Result)
+		if r.GradedAt.IsZero() {
+			r.GradedAt = time.Now().UTC()
+		}
+		return ui.ScanGraded{Result: r, Scan: ui.Scan{Width: e.Thumbnail.Width, Height: e.Thumbnail.Height, Pix: e.Thumbnail.Pix}}, true
+	case monitor.SourceStatus:
+		st := e.Status
+		state := ui.SourceIdle
+		switch st.State {
+		case monitor.StateOK:
+			state = ui.SourceOK
+		case monitor.StateConnecting:
+			state = ui.SourcePolling
+		case monitor.StateBackoff, monitor.StateError:
+			state = ui.SourceError
+		case monitor.StateStopped:
+			state = ui.SourceStopped
+		}
+		errText := st.LastError
+		if errText == "" && st.ImageError != "" {
+			errText = "images not saved: " + st.ImageError
+		}
+		return ui.SourceStatus{
+			Source: st.Source, State: state, Err: errText, LastPoll: st.LastPoll, NextPoll: st.NextPoll,
+			Pending: st.Pending, OldestPending: st.OldestPending, PerMinute: st.PerMinute,
+		}, true
+	}
+	return nil, false
+}
+
+// imageLoader reloads a scan from the PNG the monitor saved for it.
+type imageLoader struct{}
+
+var _ ui.ScanLoader = imageLoader{}
+
+func (imageLoader) LoadScan(ctx context.Context, r ui.Result) (ui.Scan, error) {
+	if r.ImagePath == "" {
+		return ui.Scan{}, fmt.Errorf("no image was saved for %s/%s: set an image folder in the configuration to keep scan images", r.Source, r.SourceKey)
+	}
+	f, err := os.Open(r.ImagePath)
+	if err != nil {
+		return ui.Scan{}, fmt.Errorf("open scan image: %w", err)
+	}
+	defer f.Close()
+	img, err := png.Decode(f)
+	if err != nil {
+		return ui.Scan{}, fmt.Errorf("decode scan image %s: %w", r.ImagePath, err)
+	}
+	return greyScan(img), nil
+}
+
+// greyScan converts an image to a grey scan with values in [0,1].
+func greyScan(img image.Image) ui.Scan {
+	b := img.Bounds()
+	s := ui.Scan{Width: b.Dx(), Height: b.Dy(), Pix: make([]float32, b.Dx()*b.Dy())}
+	if g, ok := img.(*image.Gray); ok {
+		for y := range s.Height {
+			for x := range s.Width {
+				s.Pix[y*s.Width+x] = float32(g.Pix[y*g.Stride+x]) / 255
+			}
+		}
+		return s
+	}
+	if g, ok := img.(*image.Gray16); ok {
+		for y := range s.Height {
+			for x := range s.Width {
+				i := y*g.Stride + 2*x
+				s.Pix[y*s.Width+x] = float32(uint16(g.Pix[i])<<8|uint16(g.Pix[i+1])) / 0xffff
+			}
+		}
+		return s
+	}
+	for y := range s.Height {
+		for x := range s.Width {
+			cr, cg, cb, _ := img.At(b.Min.X+x, b.Min.Y+y).RGBA()
+			s.Pix[y*s.Width+x] = float32((19595*cr+38470*cg+7471*cb+1<<15)>>16) / 0xffff
+		}
+	}
+	return s
+}
+
+// modelGrader grades ad hoc scans with whatever model runs now.
+type modelGrader struct {
+	current func() *inference.Model
+}
+
+var _ ui.Grader = modelGrader{}
+
+func (g modelGrader) Grade(ctx context.Context, s ui.Scan) (ui.Prediction, error) {
+	m := g.current()
+	if m == nil {
+		return ui.Prediction{}, errors.New("no model is loaded: set a model file in the settings")
+	}
+	ps, err := m.Classify(ctx, []inference.Image{{Width: s.Width, Height: s.Height, Pix: s.Pix}})
+	if err != nil {
+		return ui.Prediction{}, err
+	}
+	if len(ps) != 1 {
+		return ui.Prediction{}, fmt.Errorf("model returned %d predictions for 1 image", len(ps))
+	}
+	info := m.Info()
+	p := ps[0]
+	return ui.Prediction{Grade: p.Label, Confidence: p.Confidence, Probs: p.Probs, Labels: info.Labels, ModelName: info.Name, ModelSHA: info.SHA256}, nil
+}
