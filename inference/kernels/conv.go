@@ -179,9 +179,9 @@ func Conv2D(s ConvShape, w *PackedA, bias []float32, act Activation, src, dst, s
 	}
 	col := scratch[:packedColSize(s)]
 	im2colPacked(s, src, col, scratch[len(col):s.ColSize()])
-	bufs := packPool.Get().(*packBuffers)
+	bufs := getPackBuffers()
 	gemmBlocked(operand{packed: w.data}, operand{packed: col}, s.OutC, n, s.K(), 1, 0, dst[:s.OutC*n], n, bufs)
-	packPool.Put(bufs)
+	putPackBuffers(bufs)
 	BiasActivation(s.OutC, n, bias, act, dst)
 }
 

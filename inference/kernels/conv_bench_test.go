@@ -87,3 +87,14 @@ func BenchmarkIm2colPacked(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkMaxPool3x3 is mnist-8's second pooling layer (general path).
+func BenchmarkMaxPool3x3(b *testing.B) {
+	s := PoolShape{C: 16, InH: 14, InW: 14, OutH: 4, OutW: 4, KH: 3, KW: 3, StrideH: 3, StrideW: 3}
+	src := randSlice(rand.New(rand.NewPCG(1, 2)), s.C*s.InH*s.InW)
+	dst := make([]float32, s.C*s.OutH*s.OutW)
+	b.ReportAllocs()
+	for b.Loop() {
+		MaxPool2D(s, src, dst)
+	}
+}

@@ -5,7 +5,9 @@
 //
 // Kernels work on plain row-major []float32 slices, never allocate in steady
 // state (callers pass scratch space; the GEMM's own packing buffers come
-// from a sync.Pool) and are single-threaded; the engine decides how to split
+// from a free list that grows to the peak number of concurrent calls and,
+// unlike a sync.Pool, survives garbage collection) and are single-threaded;
+// the engine decides how to split
 // work across goroutines. A slice too short for the shape it is given is a
 // programming error and panics before any assembly runs.
 //

@@ -18,15 +18,39 @@ const (
 	ncBlock = 1024
 )
 
-// packBuffers is the scratch space of one Sgemm call. Calls take one from a
-// pool so that steady-state Sgemm does not allocate and concurrent calls do
-// not share scratch.
+// packBuffers is the scratch space of one Sgemm call (1.1 MiB).
 type packBuffers struct {
 	a [mcBlock * kcBlock]float32
 	b [kcBlock * ncBlock]float32
 }
 
-var packPool = sync.Pool{New: func() any { return new(packBuffers) }}
+// packFree keeps the packBuffers of finished calls for the next ones. It
+// only grows, to the largest number of concurrent calls seen, so a warm
+// program never allocates here; a sync.Pool would drop the buffers at every
+// garbage collection and reallocate 1.1 MiB afterwards.
+var packFree struct {
+	sync.Mutex
+	list []*packBuffers
+}
+
+// getPackBuffers returns scratch for one GEMM call; give it back with
+// putPackBuffers.
+func getPackBuffers() *packBuffers {
+	packFree.Lock()
+	defer packFree.Unlock()
+	if n := len(packFree.list); n > 0 {
+		b := packFree.list[n-1]
+		packFree.list = packFree.list[:n-1]
+		return b
+	}
+	return new(packBuffers)
+}
+
+func putPackBuffers(b *packBuffers) {
+	packFree.Lock()
+	packFree.list = append(packFree.list, b)
+	packFree.Unlock()
+}
 
 // Sgemm computes C = alpha*op(A)*op(B) + beta*C for row-major matrices,
 // where op(X) is X or its transpose. op(A) is m x k, op(B) is k x n and C is
@@ -57,10 +81,10 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 		gemv(transB, n, k, alpha, a, lda, transA, b, ldb, beta, c)
 		return
 	}
-	bufs := packPool.Get().(*packBuffers)
+	bufs := getPackBuffers()
 	gemmBlocked(operand{trans: transA, data: a, ld: lda}, operand{trans: transB, data: b, ld: ldb},
 		m, n, k, alpha, beta, c, ldc, bufs)
-	packPool.Put(bufs)
+	putPackBuffers(bufs)
 }
 
 // operand is one input matrix of a GEMM: either plain (data, ld, trans) or

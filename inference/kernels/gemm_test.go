@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"testing"
 )
 
@@ -266,4 +267,31 @@ func FuzzSgemm(f *testing.F) {
 			restore()
 		}
 	})
+}
+
+// TestNoAllocsAcrossGC checks the steady-state promise: after one warm-up
+// call, GEMMs and convolutions allocate nothing, even when garbage
+// collections run between calls.
+func TestNoAllocsAcrossGC(t *testing.T) {
+	a, b, c := benchMatrices(64, 64, 800)
+	s := ConvShape{InC: 1, InH: 28, InW: 28, OutC: 8, KH: 5, KW: 5, PadTop: 2, PadLeft: 2, PadBottom: 2, PadRight: 2}
+	r := rand.New(rand.NewPCG(1, 1))
+	pw, err := PackConvWeights(s, randSlice(r, s.OutC*s.K()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, dst, scratch := randSlice(r, s.InH*s.InW), make([]float32, s.OutC*s.OutH()*s.OutW()), make([]float32, s.ColSize())
+	run := func() {
+		Sgemm(false, true, 64, 64, 800, 1, a, 800, b, 800, 0, c, 64)
+		Sgemm(false, false, 1, 64, 800, 1, a, 800, b, 64, 0, c, 64)
+		Conv2D(s, pw, nil, ActReLU, src, dst, scratch)
+	}
+	for _, set := range kernelSets() {
+		restore := selectKernels(set)
+		run()
+		if n := testing.AllocsPerRun(5, func() { runtime.GC(); run() }); n != 0 {
+			t.Errorf("%s: %v allocations per run after warm-up; want 0", set, n)
+		}
+		restore()
+	}
 }

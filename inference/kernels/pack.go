@@ -158,10 +158,10 @@ func SgemmPackedA(a *PackedA, transB bool, n int, alpha float32, b []float32, ld
 		scaleMatrix(m, n, beta, c, ldc)
 		return
 	}
-	bufs := packPool.Get().(*packBuffers)
+	bufs := getPackBuffers()
 	gemmBlocked(operand{packed: a.data}, operand{trans: transB, data: b, ld: ldb},
 		m, n, k, alpha, beta, c, ldc, bufs)
-	packPool.Put(bufs)
+	putPackBuffers(bufs)
 }
 
 // SgemmPackedB computes C = alpha*op(A)*B + beta*C where B is packed
@@ -177,8 +177,8 @@ func SgemmPackedB(transA bool, m int, alpha float32, a []float32, lda int, b *Pa
 		scaleMatrix(m, n, beta, c, ldc)
 		return
 	}
-	bufs := packPool.Get().(*packBuffers)
+	bufs := getPackBuffers()
 	gemmBlocked(operand{trans: transA, data: a, ld: lda}, operand{packed: b.data},
 		m, n, k, alpha, beta, c, ldc, bufs)
-	packPool.Put(bufs)
+	putPackBuffers(bufs)
 }

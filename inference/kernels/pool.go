@@ -52,6 +52,11 @@ func (s PoolShape) Validate() error {
 // along one axis.
 func window(o, stride, pad, dil, k, in int) (lo, hi int) {
 	start := o*stride - pad
+	if dil == 1 { // no division: most pools are undilated
+		lo = max(-start, 0)
+		hi = min(k, in-start)
+		return lo, max(hi, lo)
+	}
 	lo = max(ceilDiv(-start, dil), 0)
 	hi = min(k, ceilDiv(in-start, dil))
 	return lo, max(hi, lo)
