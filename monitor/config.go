@@ -65,6 +65,16 @@ type Config struct {
 	BackoffMin, BackoffMax time.Duration
 	// ThumbnailSide bounds the sides of the matrix in ScanGraded events.
 	ThumbnailSide int
+	// Owner names this console in poller locks; "" means the host name.
+	// When the Store can lock (as *storage.Store can), a source in key or
+	// rowversion mode is polled by one console at a time, and the others
+	// stand by (state standby). Two monitors on one host sharing a
+	// database need different owners.
+	Owner string
+	// LockTTL is how long a poller lock outlives a console that stopped
+	// without releasing it (SQLite; on SQL Server the lock ends with the
+	// session); 0 means DefaultLockTTL.
+	LockTTL time.Duration
 }
 
 // SourceConfig is one watched source table.
@@ -93,6 +103,12 @@ func (c Config) withDefaults() Config {
 		c.BackoffMax = DefaultBackoffMax
 	}
 	c.BackoffMax = max(c.BackoffMax, c.BackoffMin)
+	if c.Owner == "" {
+		c.Owner = defaultOwner()
+	}
+	if c.LockTTL <= 0 {
+		c.LockTTL = DefaultLockTTL
+	}
 	if c.ThumbnailSide <= 0 {
 		c.ThumbnailSide = DefaultThumbnailSide
 	}
@@ -117,6 +133,9 @@ func (c Config) validate() error {
 	}
 	if len(c.Sources) == 0 {
 		return errors.New("monitor config: no sources; configure at least one source table")
+	}
+	if c.LockTTL < time.Second {
+		return fmt.Errorf("monitor config: lock ttl %v is too short; give at least 1s (0 for %v)", c.LockTTL, DefaultLockTTL)
 	}
 	if c.SweepEvery < -1 {
 		return fmt.Errorf("monitor config: sweep_every is %d; use a number of cycles, 0 for %d or -1 for never", c.SweepEvery, DefaultSweepEvery)

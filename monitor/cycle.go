@@ -175,10 +175,7 @@ func (s *source) commit(ctx context.Context, results []storage.Result, rejects [
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		*failures++
-		next := time.Now().Add(s.backoff(*failures))
-		s.fail(fmt.Errorf("commit %d results and %d rejects of source %s (kept, retrying): %w", len(results), len(rejects), src.Name, err), *failures, next)
-		s.sleep(ctx, func() time.Time { return next })
+		s.failAndWait(ctx, fmt.Errorf("commit %d results and %d rejects of source %s (kept, retrying): %w", len(results), len(rejects), src.Name, err), failures)
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}

@@ -15,6 +15,7 @@ type Monitor struct {
 	sources []*source
 	byName  map[string]*source
 	grader  atomic.Pointer[graderBox]
+	acquire acquireFunc // nil when the store cannot lock
 	hub     hub
 	running atomic.Bool
 }
@@ -28,7 +29,7 @@ func New(cfg Config) (*Monitor, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
-	m := &Monitor{cfg: cfg, byName: map[string]*source{}}
+	m := &Monitor{cfg: cfg, byName: map[string]*source{}, acquire: lockerFor(cfg.Store, cfg.Owner, cfg.LockTTL)}
 	if cfg.Grader != nil {
 		m.grader.Store(&graderBox{cfg.Grader})
 	}

@@ -26,6 +26,8 @@ type source struct {
 	wake     chan struct{} // interval changed; capacity 1
 
 	// Owned by the run goroutine.
+	lease        lease     // poller lock, nil while not held
+	renewed      time.Time // when lease was last taken or renewed
 	cycles       int
 	lastPending  time.Time
 	pendingKnown bool // the last pending count is current (nothing found since)
@@ -58,8 +60,12 @@ func (s *source) run(ctx context.Context) {
 	s.mu.Lock()
 	s.start = time.Now()
 	s.mu.Unlock()
+	defer s.releaseLock()
 	failures := 0
 	for ctx.Err() == nil {
+		if s.needsLock() && !s.holdLock(ctx, &failures) {
+			continue
+		}
 		started := time.Now()
 		s.update(func(st *Status) { st.LastPoll = started; st.NextPoll = time.Time{} })
 		full, err := s.cycle(ctx, &failures)
@@ -67,10 +73,7 @@ func (s *source) run(ctx context.Context) {
 			break
 		}
 		if err != nil {
-			failures++
-			next := time.Now().Add(s.backoff(failures))
-			s.fail(err, failures, next)
-			s.sleep(ctx, func() time.Time { return next })
+			s.failAndWait(ctx, err, &failures)
 			continue
 		}
 		failures = 0
@@ -121,6 +124,19 @@ func (s *source) backoff(failures int) time.Duration {
 	}
 	d = min(d, s.m.cfg.BackoffMax)
 	return d/2 + rand.N(d/2+1)
+}
+
+// failAndWait counts a failure, records it and waits out the backoff.
+func (s *source) failAndWait(ctx context.Context, err error, failures *int) {
+	*failures++
+	next := time.Now().Add(s.backoff(*failures))
+	s.fail(err, *failures, next)
+	s.sleep(ctx, func() time.Time { return next })
+}
+
+// backoffAround returns d with ±25% jitter.
+func (s *source) backoffAround(d time.Duration) time.Duration {
+	return d*3/4 + rand.N(d/2+1)
 }
 
 // fail records a failed cycle: state backoff for errors worth retrying

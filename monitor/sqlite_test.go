@@ -166,3 +166,68 @@ func TestOutOfOrderCommitSQLite(t *testing.T) {
 		t.Errorf("result of late row 6: %v", err)
 	}
 }
+
+// TestOnePollerPerSourceSQLite: two consoles on one SQLite database; the
+// second stands by until the first stops, then takes over.
+func TestOnePollerPerSourceSQLite(t *testing.T) {
+	ctx := t.Context()
+	path := filepath.Join(t.TempDir(), "gw.db")
+	st := openDemoDB(t, ctx, path)
+	defer st.Close()
+	st2, err := storage.Open(ctx, storage.DriverSQLite, path, storage.TableNames{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st2.Close()
+	rng := rand.New(rand.NewPCG(3, 3))
+	if err := st.InsertDemoBlobScans(ctx, demoTables, demoScans(rng, 100)); err != nil {
+		t.Fatal(err)
+	}
+	newMon := func(store *storage.Store, owner string) *monitor.Monitor {
+		m, err := monitor.New(monitor.Config{Store: store, Grader: meanGrader{}, Owner: owner, LockTTL: time.Second,
+			Sources: demoSources(5*time.Millisecond, 50)[:1]})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	first, second := newMon(st, "pc1"), newMon(st2, "pc2")
+	ctx1, stop1 := context.WithCancel(ctx)
+	done1 := make(chan struct{})
+	go func() { first.Run(ctx1); close(done1) }()
+	waitIdle := func(m *monitor.Monitor) {
+		t.Helper()
+		deadline := time.Now().Add(10 * time.Second)
+		for !m.Idle() {
+			if time.Now().After(deadline) {
+				t.Fatalf("monitor not idle after 10s: %+v", m.Status())
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+	waitIdle(first)
+	ctx2, stop2 := context.WithCancel(ctx)
+	defer stop2()
+	done2 := make(chan struct{})
+	go func() { second.Run(ctx2); close(done2) }()
+	defer func() { stop2(); <-done2 }()
+	deadline := time.Now().Add(5 * time.Second)
+	for second.Status()[0].State != monitor.StateStandby {
+		if time.Now().After(deadline) {
+			t.Fatalf("second console state = %s; want standby", second.Status()[0].State)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	stop1()
+	<-done1
+	if err := st.InsertDemoBlobScans(ctx, demoTables, demoScans(rng, 20)); err != nil {
+		t.Fatal(err)
+	}
+	waitIdle(second)
+	if g1, g2 := first.Status()[0].Graded, second.Status()[0].Graded; g1 != 100 || g2 != 20 {
+		t.Errorf("first graded %d, second %d; want 100 and 20", g1, g2)
+	}
+	if none, many := unresolved(t, st, "demo_blob_scans", storage.DemoBlobSource); none != 0 || many != 0 {
+		t.Errorf("%d rows without result, %d with several; want 0, 0", none, many)
+	}
+}

@@ -19,6 +19,9 @@ const (
 	// StateError: the last cycle hit an error that needs attention (a
 	// missing table, no model loaded, ...); it is still retried at NextPoll.
 	StateError State = "error"
+	// StateStandby: another console holds the source's poller lock; this
+	// one takes over when that lock is released or expires.
+	StateStandby State = "standby"
 	// StateStopped: Run has returned.
 	StateStopped State = "stopped"
 )
