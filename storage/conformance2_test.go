@@ -269,6 +269,53 @@ func testDemoPoints(e *env) {
 	}
 }
 
+func testPointsByIndex(e *env) {
+	t := e.t
+	hdr, pts := e.name("hdr"), e.name("pts")
+	if e.sqlserver() {
+		e.exec(`CREATE TABLE ` + e.q(hdr) + ` ([id] BIGINT NOT NULL PRIMARY KEY, [lot] NVARCHAR(16) NULL)`)
+		e.exec(`CREATE TABLE ` + e.q(pts) + ` ([scan] BIGINT NOT NULL, [pos] INT NULL, [v] DECIMAL(9,3) NULL)`)
+	} else {
+		e.exec(`CREATE TABLE ` + e.q(hdr) + ` (id INTEGER PRIMARY KEY, lot TEXT NULL)`)
+		e.exec(`CREATE TABLE ` + e.q(pts) + ` (scan INTEGER NOT NULL, pos INTEGER NULL, v NUMERIC NULL)`)
+	}
+	e.exec(`INSERT INTO `+e.q(hdr)+` (id, lot) VALUES (`+e.p(1)+`, NULL), (`+e.p(2)+`, 'B')`, int64(1), int64(2))
+	ins := `INSERT INTO ` + e.q(pts) + ` (scan, pos, v) VALUES (` + e.p(1) + `, ` + e.p(2) + `, ` + e.p(3) + `)`
+	e.exec(ins, int64(1), int64(1), 2.5)
+	e.exec(ins, int64(1), int64(0), nil) // a missing measurement
+	e.exec(ins, int64(2), nil, 7.0)      // a point without a position
+	e.exec(ins, int64(3), int64(0), 1.0) // a point of no scan
+	src := Source{Name: "ix", Table: hdr, KeyColumn: "id", Mode: ModeKey, MetadataColumns: []string{"lot"},
+		Points: &PointsTable{Table: pts, KeyColumn: "scan", IndexColumn: "pos", ValueColumn: "v"}}
+	b, err := e.st.FetchScans(e.ctx, src, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(b.Scans) != 2 {
+		t.Fatalf("FetchScans = %d scans; want 2", len(b.Scans))
+	}
+	type pt struct {
+		X, Y, Index int
+		Value       string
+	}
+	got := map[string][]pt{}
+	for _, sc := range b.Scans {
+		for _, p := range sc.Points {
+			got[sc.Key] = append(got[sc.Key], pt{p.X, p.Y, p.Index, fmt.Sprint(p.Value)})
+		}
+	}
+	want := map[string][]pt{
+		"1": {{-1, -1, 0, "NaN"}, {-1, -1, 1, "2.5"}},
+		"2": {{-1, -1, -1, "7"}},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("points by index (-want +got):\n%s", diff)
+	}
+	if b.Scans[0].Metadata["lot"] != "" || b.Scans[1].Metadata["lot"] != "B" {
+		t.Errorf("metadata = %v, %v; want lot \"\" (NULL) and B", b.Scans[0].Metadata, b.Scans[1].Metadata)
+	}
+}
+
 func testPollerLock(e *env) {
 	t := e.t
 	a, err := e.st.AcquirePoller(e.ctx, "line1", "host-a:1", 30*time.Second)

@@ -37,6 +37,7 @@ func TestConformance(t *testing.T) {
 		{"export streams every result", testEachResult},
 		{"demo blob source", testDemoBlob},
 		{"demo points source", testDemoPoints},
+		{"points by index with missing values", testPointsByIndex},
 		{"poller lock single holder", testPollerLock},
 		{"rowversion mode", testRowversion},
 		{"check source against the database", testCheckSource},
