@@ -170,6 +170,10 @@ func PackConvWeights(s ConvShape, w []float32) (*PackedA, error) {
 // It does not allocate. A shape or slice that does not match is a
 // programming error and panics; check the shape once with Validate.
 func Conv2D(s ConvShape, w *PackedA, bias []float32, act Activation, src, dst, scratch []float32) {
+	conv2D(nil, s, w, bias, act, src, dst, scratch)
+}
+
+func conv2D(ws *packBuffers, s ConvShape, w *PackedA, bias []float32, act Activation, src, dst, scratch []float32) {
 	n := s.OutH() * s.OutW()
 	if w.Rows() != s.OutC || w.Cols() != s.K() {
 		panic(fmt.Sprintf("kernels: conv weights packed as %d x %d, shape needs %d x %d", w.Rows(), w.Cols(), s.OutC, s.K()))
@@ -179,9 +183,11 @@ func Conv2D(s ConvShape, w *PackedA, bias []float32, act Activation, src, dst, s
 	}
 	col := scratch[:packedColSize(s)]
 	im2colPacked(s, src, col, scratch[len(col):s.ColSize()])
-	bufs := getPackBuffers()
-	gemmBlocked(operand{packed: w.data}, operand{packed: col}, s.OutC, n, s.K(), 1, 0, dst[:s.OutC*n], n, bufs)
-	putPackBuffers(bufs)
+	if ws == nil {
+		ws = getPackBuffers()
+		defer putPackBuffers(ws)
+	}
+	gemmBlocked(operand{packed: w.data}, operand{packed: col}, s.OutC, n, s.K(), 1, 0, dst[:s.OutC*n], n, ws)
 	BiasActivation(s.OutC, n, bias, act, dst)
 }
 

@@ -104,8 +104,12 @@ func TestConv2D(t *testing.T) {
 					for j := range dst {
 						dst[j] = float32(math.NaN())
 					}
+					want := convRef(s, 1, w, bias, act, src)
 					Conv2D(s, pw, bias, act, src, dst, make([]float32, s.ColSize()))
-					closeAll(t, fmt.Sprintf("Conv2D(%+v)", s), dst, convRef(s, 1, w, bias, act, src), 1e-5)
+					closeAll(t, fmt.Sprintf("Conv2D(%+v)", s), dst, want, 1e-5)
+					clear(dst)
+					NewWorkspace().Conv2D(s, pw, bias, act, src, dst, make([]float32, s.ColSize()))
+					closeAll(t, fmt.Sprintf("Workspace.Conv2D(%+v)", s), dst, want, 1e-5)
 				})
 			}
 		}

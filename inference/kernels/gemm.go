@@ -67,6 +67,12 @@ func putPackBuffers(b *packBuffers) {
 // otherwise; results agree to float32 rounding. It does not allocate in
 // steady state and is safe for concurrent use.
 func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	sgemm(nil, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+// sgemm is Sgemm with the packing scratch from ws, or from the free list
+// when ws is nil.
+func sgemm(ws *packBuffers, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	checkMatrix("A", transA, m, k, a, lda)
 	checkMatrix("B", transB, k, n, b, ldb)
 	checkMatrix("C", false, m, n, c, ldc)
@@ -81,10 +87,12 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 		gemv(transB, n, k, alpha, a, lda, transA, b, ldb, beta, c)
 		return
 	}
-	bufs := getPackBuffers()
+	if ws == nil {
+		ws = getPackBuffers()
+		defer putPackBuffers(ws)
+	}
 	gemmBlocked(operand{trans: transA, data: a, ld: lda}, operand{trans: transB, data: b, ld: ldb},
-		m, n, k, alpha, beta, c, ldc, bufs)
-	putPackBuffers(bufs)
+		m, n, k, alpha, beta, c, ldc, ws)
 }
 
 // operand is one input matrix of a GEMM: either plain (data, ld, trans) or

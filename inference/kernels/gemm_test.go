@@ -175,16 +175,21 @@ func sameBits(x, y float32) bool {
 }
 
 func TestSgemm(t *testing.T) {
+	ws := NewWorkspace()
 	withKernels(t, func(t *testing.T) {
 		for ci, tc := range gemmCases() {
 			checkGemm(t, tc, uint64(ci), func(a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
 				Sgemm(tc.transA, tc.transB, tc.m, tc.n, tc.k, tc.alpha, a, lda, b, ldb, tc.beta, c, ldc)
+			})
+			checkGemm(t, tc, uint64(ci), func(a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
+				ws.Sgemm(tc.transA, tc.transB, tc.m, tc.n, tc.k, tc.alpha, a, lda, b, ldb, tc.beta, c, ldc)
 			})
 		}
 	})
 }
 
 func TestSgemmPacked(t *testing.T) {
+	var ws Workspace
 	withKernels(t, func(t *testing.T) {
 		for ci, tc := range gemmCases() {
 			checkGemm(t, tc, uint64(ci), func(a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
@@ -193,6 +198,12 @@ func TestSgemmPacked(t *testing.T) {
 					t.Fatalf("%v: PackA is %d x %d", tc, pa.Rows(), pa.Cols())
 				}
 				SgemmPackedA(pa, tc.transB, tc.n, tc.alpha, b, ldb, tc.beta, c, ldc)
+			})
+			checkGemm(t, tc, uint64(ci), func(a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
+				ws.SgemmPackedA(PackA(tc.transA, tc.m, tc.k, a, lda), tc.transB, tc.n, tc.alpha, b, ldb, tc.beta, c, ldc)
+			})
+			checkGemm(t, tc, uint64(ci), func(a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
+				ws.SgemmPackedB(tc.transA, tc.m, tc.alpha, a, lda, PackB(tc.transB, tc.k, tc.n, b, ldb), tc.beta, c, ldc)
 			})
 			checkGemm(t, tc, uint64(ci), func(a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
 				pb := PackB(tc.transB, tc.k, tc.n, b, ldb)
@@ -281,10 +292,13 @@ func TestNoAllocsAcrossGC(t *testing.T) {
 		t.Fatal(err)
 	}
 	src, dst, scratch := randSlice(r, s.InH*s.InW), make([]float32, s.OutC*s.OutH()*s.OutW()), make([]float32, s.ColSize())
+	ws := NewWorkspace()
 	run := func() {
 		Sgemm(false, true, 64, 64, 800, 1, a, 800, b, 800, 0, c, 64)
 		Sgemm(false, false, 1, 64, 800, 1, a, 800, b, 64, 0, c, 64)
 		Conv2D(s, pw, nil, ActReLU, src, dst, scratch)
+		ws.Sgemm(false, true, 64, 64, 800, 1, a, 800, b, 800, 0, c, 64)
+		ws.Conv2D(s, pw, nil, ActReLU, src, dst, scratch)
 	}
 	for _, set := range kernelSets() {
 		restore := selectKernels(set)
@@ -293,5 +307,41 @@ func TestNoAllocsAcrossGC(t *testing.T) {
 			t.Errorf("%s: %v allocations per run after warm-up; want 0", set, n)
 		}
 		restore()
+	}
+}
+
+// TestSgemmConcurrent runs GEMMs and convolutions from several goroutines
+// at once, through the shared free list and through private workspaces,
+// and checks every result against a serial run (run with -race).
+func TestSgemmConcurrent(t *testing.T) {
+	const m, n, k = 37, 70, 300
+	a, b, _ := benchMatrices(m, n, k)
+	want := make([]float32, m*n)
+	Sgemm(false, false, m, n, k, 1, a, k, b, n, 0, want, n)
+	errs := make(chan string, 8)
+	for g := 0; g < 4; g++ {
+		go func() {
+			ws := NewWorkspace()
+			c := make([]float32, m*n)
+			for i := 0; i < 20; i++ {
+				if i%2 == 0 {
+					Sgemm(false, false, m, n, k, 1, a, k, b, n, 0, c, n)
+				} else {
+					ws.Sgemm(false, false, m, n, k, 1, a, k, b, n, 0, c, n)
+				}
+				for j := range c {
+					if c[j] != want[j] {
+						errs <- fmt.Sprintf("goroutine %d, run %d: C[%d] = %v; want %v", g, i, j, c[j], want[j])
+						return
+					}
+				}
+			}
+			errs <- ""
+		}()
+	}
+	for g := 0; g < 4; g++ {
+		if e := <-errs; e != "" {
+			t.Error(e)
+		}
 	}
 }

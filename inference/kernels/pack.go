@@ -148,6 +148,10 @@ func (p *PackedB) Cols() int { return p.n }
 // SgemmPackedA computes C = alpha*A*op(B) + beta*C where A is packed
 // (m x k); op(B) is k x n. Semantics otherwise as Sgemm.
 func SgemmPackedA(a *PackedA, transB bool, n int, alpha float32, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	sgemmPackedA(nil, a, transB, n, alpha, b, ldb, beta, c, ldc)
+}
+
+func sgemmPackedA(ws *packBuffers, a *PackedA, transB bool, n int, alpha float32, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	m, k := a.m, a.k
 	checkMatrix("B", transB, k, n, b, ldb)
 	checkMatrix("C", false, m, n, c, ldc)
@@ -158,15 +162,21 @@ func SgemmPackedA(a *PackedA, transB bool, n int, alpha float32, b []float32, ld
 		scaleMatrix(m, n, beta, c, ldc)
 		return
 	}
-	bufs := getPackBuffers()
+	if ws == nil {
+		ws = getPackBuffers()
+		defer putPackBuffers(ws)
+	}
 	gemmBlocked(operand{packed: a.data}, operand{trans: transB, data: b, ld: ldb},
-		m, n, k, alpha, beta, c, ldc, bufs)
-	putPackBuffers(bufs)
+		m, n, k, alpha, beta, c, ldc, ws)
 }
 
 // SgemmPackedB computes C = alpha*op(A)*B + beta*C where B is packed
 // (k x n); op(A) is m x k. Semantics otherwise as Sgemm.
 func SgemmPackedB(transA bool, m int, alpha float32, a []float32, lda int, b *PackedB, beta float32, c []float32, ldc int) {
+	sgemmPackedB(nil, transA, m, alpha, a, lda, b, beta, c, ldc)
+}
+
+func sgemmPackedB(ws *packBuffers, transA bool, m int, alpha float32, a []float32, lda int, b *PackedB, beta float32, c []float32, ldc int) {
 	k, n := b.k, b.n
 	checkMatrix("A", transA, m, k, a, lda)
 	checkMatrix("C", false, m, n, c, ldc)
@@ -177,8 +187,10 @@ func SgemmPackedB(transA bool, m int, alpha float32, a []float32, lda int, b *Pa
 		scaleMatrix(m, n, beta, c, ldc)
 		return
 	}
-	bufs := getPackBuffers()
+	if ws == nil {
+		ws = getPackBuffers()
+		defer putPackBuffers(ws)
+	}
 	gemmBlocked(operand{trans: transA, data: a, ld: lda}, operand{packed: b.data},
-		m, n, k, alpha, beta, c, ldc, bufs)
-	putPackBuffers(bufs)
+		m, n, k, alpha, beta, c, ldc, ws)
 }
