@@ -5,7 +5,10 @@ import (
 	"time"
 )
 
-// Mode is how new rows of a source table are found.
+// Mode is how new rows of a source table are found. Each mode's poll is
+// one query that should seek an index of the source table: the key (key
+// mode, usually the primary key), the ROWVERSION column (rowversion mode)
+// or the status column (claim mode); index them on large tables.
 type Mode string
 
 // Watermark modes.

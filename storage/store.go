@@ -70,6 +70,11 @@ func Open(ctx context.Context, driver, dsn string, tables TableNames) (*Store, e
 			db.SetMaxOpenConns(1) // each connection would be its own database
 		}
 	}
+	if driver == DriverSQLServer {
+		// Connections idle for long are dropped by firewalls and failovers;
+		// renewing them beats finding out on the next poll.
+		db.SetConnMaxIdleTime(5 * time.Minute)
+	}
 	s := &Store{db: db, driver: driver, d: d, t: ti}
 	if err := s.Ping(ctx); err != nil {
 		db.Close()
