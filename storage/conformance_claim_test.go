@@ -42,6 +42,13 @@ func testClaimMode(e *env) {
 	if b3, err := e.st.FetchScans(e.ctx, src, 10); err != nil || len(b3.Scans) != 0 {
 		t.Errorf("claim with everything claimed or done = %v, %v; want nothing", keysOf(b3.Scans), err)
 	}
+	// The sweep leaves key 3 to the console that holds its claim.
+	if scans, err := e.st.FetchUnresolved(e.ctx, src, 10); err != nil || len(scans) != 0 {
+		t.Errorf("FetchUnresolved with key 3 claimed = %v, %v; want nothing", keysOf(scans), err)
+	}
+	if p, err := e.st.Pending(e.ctx, src); err != nil || p.Count != 1 || p.OldestKey != "3" {
+		t.Errorf("Pending = %+v, %v; want key 3 pending", p, err)
+	}
 }
 
 func testClaimLeaseExpiry(e *env) {
@@ -63,6 +70,11 @@ func testClaimLeaseExpiry(e *env) {
 	}
 	if diff := cmp.Diff([]string{"2"}, keysOf(b.Scans)); diff != "" {
 		t.Errorf("claim after key 2's lease expired (-want +got):\n%s", diff)
+	}
+	e.exec(`UPDATE `+e.q(e.name("src"))+` SET claimed_at = `+e.p(1)+` WHERE id = `+e.p(2), past, int64(1))
+	scans, err := e.st.FetchUnresolved(e.ctx, src, 10)
+	if diff := cmp.Diff([]string{"1"}, keysOf(scans)); err != nil || diff != "" {
+		t.Errorf("FetchUnresolved = %v, %v; want key 1, whose claim expired (key 2 was just claimed again)", keysOf(scans), err)
 	}
 }
 

@@ -24,6 +24,9 @@ type dialect interface {
 	seqParam(i int) string
 	// now is the expression for the server's current UTC time.
 	now() string
+	// ago is the expression of the server's UTC time d ago, whole
+	// seconds, taking its argument from a.
+	ago(a *args, d time.Duration) string
 	// timeArg converts a time to the parameter type of the dialect's
 	// time columns.
 	timeArg(time.Time) any

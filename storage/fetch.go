@@ -62,13 +62,19 @@ func fetchKey(d dialect, c *compiledSource, t tableIdents, settling bool, limit 
 	return stmt{sql: sql, args: a.list}
 }
 
-// fetchUnresolved reads any rows with neither result nor reject.
+// fetchUnresolved reads any rows with neither result nor reject; in claim
+// mode it leaves out rows another console holds a live claim on.
 func fetchUnresolved(d dialect, c *compiledSource, t tableIdents, limit int) stmt {
 	a := &args{d: d}
 	q := d.quote
 	n := a.add(int64(limit))
 	src := a.add(c.Name)
-	sql := `SELECT ` + d.top(n) + c.selectList(d, "s.", false) + ` FROM ` + q(c.table) + ` AS s WHERE 1 = 1` +
+	cond := ` WHERE 1 = 1`
+	if c.Mode == ModeClaim {
+		st, at := `s.`+q(c.status), `s.`+q(c.claimedAt)
+		cond = ` WHERE (` + st + ` IS NULL OR ` + st + ` <> ` + a.add(StatusClaimed) + ` OR ` + at + ` IS NULL OR ` + at + ` < ` + d.ago(a, c.LeaseTimeout) + `)`
+	}
+	sql := `SELECT ` + d.top(n) + c.selectList(d, "s.", false) + ` FROM ` + q(c.table) + ` AS s` + cond +
 		unresolved(d, c, t, "s.", src) + ` ORDER BY s.` + q(c.key) + d.limit(n)
 	return stmt{sql: sql, args: a.list}
 }

@@ -30,6 +30,10 @@ func (sqliteDialect) hourBucket(col string) string {
 func (sqliteDialect) lockRow() string        { return "" }
 func (sqliteDialect) lockMigrations() string { return "" } // write transactions are BEGIN IMMEDIATE
 
+func (sqliteDialect) ago(a *args, d time.Duration) string {
+	return `strftime('%Y-%m-%d %H:%M:%f', 'now', ` + a.add(fmt.Sprintf("-%d seconds", int64(d/time.Second))) + `)`
+}
+
 // maxRows keeps an insert under SQLite's 32,766 parameters, and under 500
 // rows, past which longer statements stop paying off.
 func (sqliteDialect) maxRows(cols int) int { return min(500, 32000/cols) }

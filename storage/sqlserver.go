@@ -32,6 +32,10 @@ func (sqlserverDialect) hourBucket(col string) string {
 	return "DATEADD(hour, DATEDIFF(hour, " + epoch + ", " + col + "), " + epoch + ")"
 }
 
+func (sqlserverDialect) ago(a *args, d time.Duration) string {
+	return `DATEADD(second, -` + a.add(int64(d/time.Second)) + `, SYSUTCDATETIME())`
+}
+
 // lockMigrations takes an application lock owned by the migration
 // transaction, so two consoles starting together migrate one after the
 // other.
