@@ -244,6 +244,8 @@ func (c *Console) apply(batch []Event) {
 			c.dash.loaded(e)
 		case overrideDone:
 			c.review.overrideDone(e)
+		case settingsDone:
+			c.settings.done(e)
 		case adhocGraded:
 			c.adhoc.graded(e)
 		case adhocSaved:

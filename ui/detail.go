@@ -38,6 +38,7 @@ type detailPanel struct {
 	history *widget.Label
 	body    *fyne.Container
 	header  *fyne.Container
+	scroll  *container.Scroll
 }
 
 func newDetailPanel(c *Console) *detailPanel {
@@ -98,7 +99,8 @@ func newDetailPanel(c *Console) *detailPanel {
 		heading("Override history"), d.history,
 	)
 	body := container.NewGridWithColumns(2, left, right)
-	d.root = container.NewBorder(header, nil, nil, nil, container.NewVScroll(body))
+	d.scroll = container.NewVScroll(body)
+	d.root = container.NewBorder(header, nil, nil, nil, d.scroll)
 	d.body = body
 	d.clear()
 	return d
@@ -117,7 +119,8 @@ func (d *detailPanel) showZoom() { d.zoomLbl.SetText(fmt.Sprintf("%g×", d.view.
 func (d *detailPanel) clear() {
 	d.has = false
 	d.res = Result{}
-	d.title.SetText("Select a scan")
+	d.title.SetText("Select a scan to see it here.")
+	d.scroll.Hide()
 	d.grade.Text = ""
 	d.header.Refresh()
 	d.conf.SetText("")
@@ -133,6 +136,7 @@ func (d *detailPanel) clear() {
 func (d *detailPanel) show(r Result) {
 	same := d.has && d.res.key() == r.key()
 	d.res, d.has = r, true
+	d.scroll.Show()
 	d.fill()
 	if same {
 		return

@@ -40,7 +40,7 @@ const noticeTime = 30 * time.Second
 
 func newStatusBar(c *Console) *statusBar {
 	s := &statusBar{c: c, sources: map[string]SourceStatus{}}
-	s.srcBox = container.NewHBox(widget.NewLabel("No sources yet"))
+	s.srcBox = container.NewVBox(widget.NewLabel("No sources yet"))
 	s.model = widget.NewLabel("Model: —")
 	s.db = widget.NewLabel("Database: —")
 	s.dbDot = canvas.NewCircle(theme.Color(theme.ColorNameDisabled))
@@ -58,7 +58,7 @@ func newStatusBar(c *Console) *statusBar {
 	themeBtn := widget.NewButtonWithIcon("", theme.ColorPaletteIcon(), c.ToggleTheme)
 	themeBtn.Importance = widget.LowImportance
 	right := container.NewHBox(dot(s.dbDot), s.db, widget.NewSeparator(), s.model, widget.NewSeparator(), s.operator, themeBtn)
-	row := container.NewBorder(nil, nil, nil, right, container.NewHScroll(s.srcBox))
+	row := container.NewBorder(nil, nil, nil, container.NewVBox(right), s.srcBox)
 	s.root = container.NewVBox(s.noticeBx, widget.NewSeparator(), row)
 	return s
 }
@@ -91,13 +91,10 @@ func (s *statusBar) setSource(st SourceStatus) {
 }
 
 func (s *statusBar) drawSources() {
-	objs := make([]fyne.CanvasObject, 0, 2*len(s.names))
+	objs := make([]fyne.CanvasObject, 0, len(s.names))
 	now := s.c.opt.Now()
-	for i, n := range s.names {
+	for _, n := range s.names {
 		st := s.sources[n]
-		if i > 0 {
-			objs = append(objs, widget.NewSeparator())
-		}
 		c := canvas.NewCircle(stateColor(st.State))
 		text := fmt.Sprintf("%s %s", n, st.State)
 		if !st.LastPoll.IsZero() {
@@ -112,11 +109,12 @@ func (s *statusBar) drawSources() {
 		}
 		text += fmt.Sprintf(" · %.0f/min", st.PerMinute)
 		l := widget.NewLabel(text)
+		l.Truncation = fyne.TextTruncateEllipsis
 		if st.Err != "" && st.State == SourceError {
 			l.SetText(text + " · " + st.Err)
 			l.Importance = widget.DangerImportance
 		}
-		objs = append(objs, dot(c), l)
+		objs = append(objs, container.NewBorder(nil, nil, dot(c), nil, l))
 	}
 	if len(objs) == 0 {
 		objs = append(objs, widget.NewLabel("No sources yet"))

@@ -106,6 +106,11 @@ func (c *Console) AskOperator() {
 		c.app.Preferences().SetString(prefOperator, name)
 		c.SetOperator(name)
 	}, c.win)
+	entry.OnSubmitted = func(string) {
+		if entry.Validate() == nil {
+			d.Submit()
+		}
+	}
 	d.Resize(fyne.NewSize(380, 160))
 	d.Show()
 	c.win.Canvas().Focus(entry)

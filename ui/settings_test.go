@@ -1,0 +1,168 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+)
+
+type fakeSettings struct {
+	vals     SettingsValues
+	saved    []SettingsValues
+	pin      string
+	connErr  error
+	restored int
+}
+
+func (f *fakeSettings) Settings(context.Context) (SettingsValues, error) { return f.vals, nil }
+func (f *fakeSettings) SaveSettings(_ context.Context, v SettingsValues) error {
+	f.saved = append(f.saved, v)
+	f.vals = v
+	return nil
+}
+func (f *fakeSettings) TestConnection(context.Context) error { return f.connErr }
+func (f *fakeSettings) CheckModel(_ context.Context, path string) (string, string, error) {
+	if !strings.HasSuffix(path, ".onnx") {
+		return "", "", errors.New("load model " + path + ": not an ONNX file")
+	}
+	return "mnist-8", "2f06e72a0b8c", nil
+}
+func (f *fakeSettings) RestorePreviousModel(context.Context) error { f.restored++; return nil }
+func (f *fakeSettings) PINRequired() bool                          { return f.pin != "" }
+func (f *fakeSettings) CheckPIN(pin string) bool                   { return pin == f.pin }
+
+func newSettingsEnv(t *testing.T, svc *fakeSettings) *testEnv {
+	t.Helper()
+	a := test.NewTempApp(t)
+	w := test.NewTempWindow(t, nil)
+	q := &queue{}
+	c := New(a, w, Options{Settings: svc, Identity: Identity{Operator: "Ada"}, Go: q.Go, FrameInterval: -1,
+		Now: func() time.Time { return t0 }})
+	w.SetContent(c.Content())
+	w.Resize(fyne.NewSize(1280, 800))
+	q.drain()
+	return &testEnv{c: c, w: w, q: q}
+}
+
+func TestSettingsBehindPIN(t *testing.T) {
+	svc := &fakeSettings{pin: "4711", vals: SettingsValues{
+		Sources:         []SourceSetting{{Name: "line-a", Table: "scans_a", Interval: 10 * time.Second}},
+		ReviewThreshold: 0.8, ImageFolder: "images", ModelPath: "mnist-8.onnx", Database: "sqlite, gradewatch.db",
+	}}
+	e := newSettingsEnv(t, svc)
+	v := e.c.settings
+	if v.unlocked {
+		t.Fatal("settings open without the PIN")
+	}
+	test.Type(v.pin, "1234")
+	v.pin.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	if v.unlocked || v.pinMsg.Text != "Wrong PIN." {
+		t.Fatalf("wrong PIN: unlocked %v, message %q; want locked, Wrong PIN.", v.unlocked, v.pinMsg.Text)
+	}
+	test.Type(v.pin, "4711")
+	v.pin.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	e.q.drain()
+	if !v.unlocked || len(v.intervals) != 1 {
+		t.Fatalf("right PIN: unlocked %v with %d interval fields; want unlocked with 1", v.unlocked, len(v.intervals))
+	}
+	e.c.tabs.SelectIndex(4)
+	test.AssertRendersToMarkup(t, "settings.xml", e.w.Canvas())
+
+	// A bad interval is refused with a message naming it, nothing saved.
+	v.intervals[0].SetText("soon")
+	v.save()
+	e.q.drain()
+	if len(svc.saved) != 0 || !strings.Contains(v.saveMsg.Text, "line-a") {
+		t.Errorf("bad interval: saved %d, message %q; want nothing saved and line-a named", len(svc.saved), v.saveMsg.Text)
+	}
+
+	v.intervals[0].SetText("2s")
+	v.threshold.SetText("65%")
+	v.save()
+	e.q.drain()
+	if len(svc.saved) != 1 {
+		t.Fatalf("saved %d times; want 1", len(svc.saved))
+	}
+	got := svc.saved[0]
+	if got.Sources[0].Interval != 2*time.Second || got.ReviewThreshold != 0.65 {
+		t.Errorf("saved interval %v threshold %v; want 2s 0.65", got.Sources[0].Interval, got.ReviewThreshold)
+	}
+	if e.c.opt.ReviewThreshold != 0.65 {
+		t.Errorf("console threshold = %v; want 0.65 applied at once", e.c.opt.ReviewThreshold)
+	}
+
+	svc.connErr = errors.New("login failed for user 'gw'")
+	test.Tap(findButton(t, v.root, "Test connection"))
+	e.q.drain()
+	if v.dbMsg.Text != "login failed for user 'gw'" {
+		t.Errorf("test connection message = %q; want the error", v.dbMsg.Text)
+	}
+	v.model.SetText("notes.txt")
+	test.Tap(findButton(t, v.root, "Validate"))
+	e.q.drain()
+	if !strings.Contains(v.modelMsg.Text, "not an ONNX file") {
+		t.Errorf("validate message = %q; want the refusal", v.modelMsg.Text)
+	}
+	test.Tap(findButton(t, v.root, "Restore previous model"))
+	e.q.drain()
+	if svc.restored != 1 || v.modelMsg.Text != "Previous model restored." {
+		t.Errorf("restore: %d calls, message %q", svc.restored, v.modelMsg.Text)
+	}
+}
+
+func TestParseThreshold(t *testing.T) {
+	tests := []struct {
+		in   string
+		want float32
+		ok   bool
+	}{
+		{"0.8", 0.8, true},
+		{"80%", 0.8, true},
+		{"80", 0.8, true},
+		{"1", 1, true},
+		{"0", 0, false},
+		{"150%", 0, false},
+		{"abc", 0, false},
+		{"NaN", 0, false},
+	}
+	for _, tt := range tests {
+		got, err := parseThreshold(tt.in)
+		if (err == nil) != tt.ok || got != tt.want {
+			t.Errorf("parseThreshold(%q) = %v, %v; want %v, ok %v", tt.in, got, err, tt.want, tt.ok)
+		}
+	}
+}
+
+// findButton finds a button by its text below o.
+func findButton(t *testing.T, o fyne.CanvasObject, text string) *widget.Button {
+	t.Helper()
+	var found *widget.Button
+	var walk func(fyne.CanvasObject)
+	walk = func(o fyne.CanvasObject) {
+		switch x := o.(type) {
+		case *widget.Button:
+			if x.Text == text {
+				found = x
+			}
+		case *fyne.Container:
+			for _, c := range x.Objects {
+				walk(c)
+			}
+		case fyne.Widget:
+			for _, c := range test.TempWidgetRenderer(t, x).Objects() {
+				walk(c)
+			}
+		}
+	}
+	walk(o)
+	if found == nil {
+		t.Fatalf("no button %q", text)
+	}
+	return found
+}
