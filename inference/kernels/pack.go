@@ -28,24 +28,30 @@ func packA(dst []float32, trans bool, a []float32, lda, ic, mc, pc, kc int) {
 			continue
 		}
 		if mt == mr {
+			// Equal-length reslices let the compiler drop the bounds
+			// checks inside the loop.
 			r0 := a[i0*lda+pc : i0*lda+pc+kc]
-			r1 := a[(i0+1)*lda+pc : (i0+1)*lda+pc+kc]
-			r2 := a[(i0+2)*lda+pc : (i0+2)*lda+pc+kc]
-			r3 := a[(i0+3)*lda+pc : (i0+3)*lda+pc+kc]
-			r4 := a[(i0+4)*lda+pc : (i0+4)*lda+pc+kc]
-			r5 := a[(i0+5)*lda+pc : (i0+5)*lda+pc+kc]
-			for p := 0; p < kc; p++ {
-				d := (*[mr]float32)(panel[p*mr : p*mr+mr])
-				d[0], d[1], d[2], d[3], d[4], d[5] = r0[p], r1[p], r2[p], r3[p], r4[p], r5[p]
+			r1 := a[(i0+1)*lda+pc:][:len(r0)]
+			r2 := a[(i0+2)*lda+pc:][:len(r0)]
+			r3 := a[(i0+3)*lda+pc:][:len(r0)]
+			r4 := a[(i0+4)*lda+pc:][:len(r0)]
+			r5 := a[(i0+5)*lda+pc:][:len(r0)]
+			d := panel[:mr*len(r0)]
+			for p := range r0 {
+				q := d[p*mr : p*mr+mr : p*mr+mr]
+				q[0], q[1], q[2], q[3], q[4], q[5] = r0[p], r1[p], r2[p], r3[p], r4[p], r5[p]
 			}
 			continue
 		}
-		for p := 0; p < kc; p++ {
-			d := panel[p*mr : p*mr+mr]
-			for i := 0; i < mt; i++ {
-				d[i] = a[(i0+i)*lda+pc+p]
+		// A last, partial panel: row by row, then zero the padding rows.
+		for i := 0; i < mt; i++ {
+			row := a[(i0+i)*lda+pc:][:kc]
+			for p, v := range row {
+				panel[p*mr+i] = v
 			}
-			clear(d[mt:])
+		}
+		for p := 0; p < kc; p++ {
+			clear(panel[p*mr+mt : p*mr+mr])
 		}
 	}
 }
