@@ -34,3 +34,6 @@ func maxPool2x2AVX2(rows, outW int, in *float32, inW int, out *float32)
 
 //go:noescape
 func reluAVX2(blocks int, src, dst *float32)
+
+//go:noescape
+func packRows16AVX2(rows int, src *float32, ld int, dst *float32)

@@ -557,3 +557,30 @@ relu2loop:
 relu2done:
 	VZEROUPPER
 	RET
+
+// func packRows16AVX2(rows int, src *float32, ld int, dst *float32)
+//
+// Copies rows runs of 16 floats, src advancing by ld elements per run and
+// dst by 16: one full panel of B packed from a row-major op(B).
+TEXT ·packRows16AVX2(SB), NOSPLIT, $0-32
+	MOVQ rows+0(FP), CX
+	MOVQ src+8(FP), SI
+	MOVQ ld+16(FP), R8
+	MOVQ dst+24(FP), DI
+	SHLQ $2, R8
+	TESTQ CX, CX
+	JE   packdone
+
+packloop:
+	VMOVUPS (SI), Y0
+	VMOVUPS 32(SI), Y1
+	VMOVUPS Y0, (DI)
+	VMOVUPS Y1, 32(DI)
+	ADDQ R8, SI
+	ADDQ $64, DI
+	DECQ CX
+	JNE  packloop
+
+packdone:
+	VZEROUPPER
+	RET

@@ -40,3 +40,7 @@ func maxPool2x2AVX2(rows, outW int, in *float32, inW int, out *float32) {
 func reluAVX2(blocks int, src, dst *float32) {
 	panic("kernels: AVX2 kernel called on a build without it")
 }
+
+func packRows16AVX2(rows int, src *float32, ld int, dst *float32) {
+	panic("kernels: AVX2 kernel called on a build without it")
+}

@@ -65,8 +65,11 @@ func packB(dst []float32, trans bool, b []float32, ldb, pc, kc, jc, nc int) {
 		if !trans {
 			// op(B)[p][j] = b[p*ldb+j]: the nt values of a step are contiguous.
 			if nt == nr {
-				// Whole-array assignment compiles to inline vector moves;
-				// copy would call memmove for every 64 bytes.
+				if useAVX2 {
+					_ = b[(pc+kc-1)*ldb+j0+nr-1]
+					packRows16AVX2(kc, &b[pc*ldb+j0], ldb, &panel[0])
+					continue
+				}
 				for p := 0; p < kc; p++ {
 					*(*[nr]float32)(panel[p*nr:]) = *(*[nr]float32)(b[(pc+p)*ldb+j0:])
 				}
