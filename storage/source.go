@@ -95,7 +95,10 @@ type Source struct {
 }
 
 // PointsTable describes a table with one row per measured point.
-// Give either XColumn and YColumn, or IndexColumn.
+// Give either XColumn and YColumn, or IndexColumn. The writer must commit
+// a scan's header row and its points in one transaction: a header read
+// before its points are committed is graded with the points there are
+// (and rejected if too many are missing).
 type PointsTable struct {
 	Table       string `json:"table"`                  // "table" or "schema.table"
 	KeyColumn   string `json:"key_column"`             // refers to Source.KeyColumn
