@@ -66,6 +66,7 @@ type Model struct {
 	inSize    int // input elements per image (first input)
 	outSize   int // output elements per image (first output)
 	threads   atomic.Int32
+	chunkCap  atomic.Int32 // largest batch one plan runs, at most maxChunk
 
 	mu         sync.Mutex
 	pools      map[int]*planPool
@@ -127,6 +128,7 @@ func Load(data []byte, side []byte) (*Model, error) {
 	sum := sha256.Sum256(data)
 	m := &Model{g: g, meta: meta, pools: map[int]*planPool{}}
 	m.threads.Store(int32(runtime.GOMAXPROCS(0)))
+	m.chunkCap.Store(maxChunk)
 	m.info = Info{
 		Name:      om.Graph.Name,
 		SHA256:    hex.EncodeToString(sum[:]),
@@ -331,11 +333,18 @@ func (m *Model) inferRange(ctx context.Context, in, out []float32, lo, hi int) e
 	for lo < hi {
 		n := 1
 		if m.batchFree {
-			for n*2 <= hi-lo && n*2 <= maxChunk {
+			limit := int(m.chunkCap.Load())
+			for n*2 <= hi-lo && n*2 <= limit {
 				n *= 2
 			}
 		}
 		p, err := m.get(n)
+		if err != nil && n > 1 {
+			// A large model may exceed the per-plan memory or work
+			// limit at this batch size: run smaller batches from now on.
+			m.chunkCap.Store(int32(n / 2))
+			continue
+		}
 		if err != nil {
 			return fmt.Errorf("plan batch of %d: %w", n, err)
 		}

@@ -371,7 +371,12 @@ func TestMetadataProps(t *testing.T) {
 func FuzzLoad(f *testing.F) {
 	for _, p := range []string{mnistPath, "testdata/onnx/node/test_conv_with_strides_padding/model.onnx",
 		"testdata/onnx/node/test_reshape_negative_dim/model.onnx", "testdata/onnx/pytorch-converted/test_Conv2d_depthwise_with_multiplier/model.onnx",
-		"testdata/onnx/node/test_maxpool_2d_ceil/model.onnx", "testdata/onnx/node/test_gemm_all_attributes/model.onnx"} {
+		"testdata/onnx/node/test_maxpool_2d_ceil/model.onnx", "testdata/onnx/node/test_gemm_all_attributes/model.onnx",
+		"testdata/onnx/node/test_averagepool_3d_dilations_large_count_include_pad_is_1_ceil_mode_is_True/model.onnx",
+		"testdata/onnx/node/test_transpose_all_permutations_3/model.onnx", "testdata/onnx/node/test_constant_pad_axes/model.onnx",
+		"testdata/onnx/node/test_gather_2d_indices/model.onnx", "testdata/onnx/node/test_matmul_4d_1d/model.onnx",
+		"testdata/onnx/node/test_reduce_mean_keepdims_random/model.onnx", "testdata/onnx/node/test_softmax_axis_1/model.onnx",
+		"testdata/onnx/pytorch-converted/test_PixelShuffle/model.onnx", "testdata/onnx/node/test_maxpool_with_argmax_2d_precomputed_strides/model.onnx"} {
 		b, err := os.ReadFile(p)
 		if err != nil {
 			f.Fatal(err)
@@ -389,5 +394,25 @@ func FuzzLoad(f *testing.F) {
 			out := make([]float32, m.outSize)
 			_ = m.Infer(context.Background(), in, 1, out)
 		}
+		// Run the graph on small inputs of the declared shapes, ones for
+		// integer inputs, to exercise the operators on mutated attributes.
+		var feed []Tensor
+		for k := range m.g.inputs {
+			s, err := m.g.declared(k)
+			if err != nil || size(s) > 1<<12 {
+				return
+			}
+			tt := Tensor{Shape: s}
+			if m.g.inputs[k].dt == dtFloat {
+				tt.Float = make([]float32, size(s))
+			} else {
+				tt.Int = make([]int64, size(s))
+				for j := range tt.Int {
+					tt.Int[j] = 1
+				}
+			}
+			feed = append(feed, tt)
+		}
+		_, _ = m.Run(context.Background(), feed)
 	})
 }

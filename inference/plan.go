@@ -19,10 +19,10 @@ var ErrUnsupportedOp = errors.New("unsupported operator")
 // instead of exhausting memory.
 const maxPlanElements = 1 << 26
 
-// maxPlanWork bounds the multiply-adds of one run of a plan (about a
-// minute at worst on one core), so that a hostile model cannot make
-// loading or grading hang.
-const maxPlanWork = 1 << 36
+// maxPlanWork bounds the multiply-adds of one run of a plan (34 G, some
+// seconds on one core), so that a hostile model cannot make loading or
+// grading hang. Batches of a model near the limit run in smaller plans.
+const maxPlanWork = 1 << 35
 
 // step runs one node of a plan on buffers bound at plan time.
 type step struct {
