@@ -152,6 +152,22 @@ func macroKernel(mc, nc, kc int, alpha float32, a, b []float32, accumulate bool,
 				microKernel(kc, aPanel, bPanel, c[ir*ldc+jr:], ldc, accumulate, alpha, beta)
 				continue
 			}
+			if useAVX2 && nt == nr && (mt == 2 || mt == 4) {
+				// The last panel of A is partial: a narrower kernel writes
+				// its rows straight to C instead of a padded tile.
+				tile := c[ir*ldc+jr:]
+				_ = tile[(mt-1)*ldc+nr-1]
+				acc := 0
+				if accumulate {
+					acc = 1
+				}
+				if mt == 2 {
+					kernel2x16AVX2(kc, &aPanel[0], &bPanel[0], &tile[0], ldc, acc, alpha, beta)
+				} else {
+					kernel4x16AVX2(kc, &aPanel[0], &bPanel[0], &tile[0], ldc, acc, alpha, beta)
+				}
+				continue
+			}
 			var tile [mr * nr]float32
 			microKernel(kc, aPanel, bPanel, tile[:], nr, false, alpha, 0)
 			for i := 0; i < mt; i++ {

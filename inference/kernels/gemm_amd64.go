@@ -37,3 +37,9 @@ func reluAVX2(blocks int, src, dst *float32)
 
 //go:noescape
 func packRows16AVX2(rows int, src *float32, ld int, dst *float32)
+
+//go:noescape
+func kernel2x16AVX2(k int, a, b, c *float32, ldc int, accumulate int, alpha, beta float32)
+
+//go:noescape
+func kernel4x16AVX2(k int, a, b, c *float32, ldc int, accumulate int, alpha, beta float32)

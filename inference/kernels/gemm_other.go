@@ -44,3 +44,11 @@ func reluAVX2(blocks int, src, dst *float32) {
 func packRows16AVX2(rows int, src *float32, ld int, dst *float32) {
 	panic("kernels: AVX2 kernel called on a build without it")
 }
+
+func kernel2x16AVX2(k int, a, b, c *float32, ldc int, accumulate int, alpha, beta float32) {
+	panic("kernels: AVX2 kernel called on a build without it")
+}
+
+func kernel4x16AVX2(k int, a, b, c *float32, ldc int, accumulate int, alpha, beta float32) {
+	panic("kernels: AVX2 kernel called on a build without it")
+}
