@@ -10,9 +10,17 @@ import (
 
 func float32frombits(v uint32) float32 { return math.Float32frombits(v) }
 
+// decoder holds what one Decode call may still allocate: integer tensors
+// are widened to int64, up to 8 times their size in the file, so their
+// total is bounded.
+type decoder struct {
+	intBudget int64
+}
+
 // Decode decodes an ONNX ModelProto. It checks the structure of the file,
 // not whether the graph makes sense; the engine does that.
 func Decode(b []byte) (*Model, error) {
+	d := &decoder{intBudget: maxIntElements}
 	m := &Model{}
 	err := walk(b, func(f field) error {
 		var err error
@@ -38,7 +46,7 @@ func Decode(b []byte) (*Model, error) {
 			if m.Graph != nil {
 				return fmt.Errorf("ModelProto has two graph fields")
 			}
-			m.Graph, err = decodeGraph(f.data)
+			m.Graph, err = d.decodeGraph(f.data)
 			if err != nil {
 				return fmt.Errorf("ModelProto.graph: %w", err)
 			}
@@ -65,7 +73,8 @@ func Decode(b []byte) (*Model, error) {
 // DecodeTensor decodes a TensorProto, as stored in the input_N.pb and
 // output_N.pb files of ONNX test data sets.
 func DecodeTensor(b []byte) (*Tensor, error) {
-	t, err := decodeTensor(b)
+	d := &decoder{intBudget: maxIntElements}
+	t, err := d.decodeTensor(b)
 	if err != nil {
 		return nil, fmt.Errorf("decode onnx tensor: %w", err)
 	}
@@ -125,7 +134,7 @@ func decodeProperty(f field) (Property, error) {
 	return p, nil
 }
 
-func decodeGraph(b []byte) (*Graph, error) {
+func (d *decoder) decodeGraph(b []byte) (*Graph, error) {
 	g := &Graph{}
 	err := walk(b, func(f field) error {
 		var err error
@@ -133,7 +142,7 @@ func decodeGraph(b []byte) (*Graph, error) {
 		case 1:
 			var n *Node
 			if err = f.wantType("node", protowire.BytesType); err == nil {
-				n, err = decodeNode(f.data)
+				n, err = d.decodeNode(f.data)
 			}
 			if err != nil {
 				return fmt.Errorf("GraphProto.node[%d]: %w", len(g.Nodes), err)
@@ -144,7 +153,7 @@ func decodeGraph(b []byte) (*Graph, error) {
 		case 5:
 			var t *Tensor
 			if err = f.wantType("initializer", protowire.BytesType); err == nil {
-				t, err = decodeTensor(f.data)
+				t, err = d.decodeTensor(f.data)
 			}
 			if err != nil {
 				return fmt.Errorf("GraphProto.initializer[%d]: %w", len(g.Initializers), err)
@@ -174,7 +183,7 @@ func decodeGraph(b []byte) (*Graph, error) {
 	return g, err
 }
 
-func decodeNode(b []byte) (*Node, error) {
+func (d *decoder) decodeNode(b []byte) (*Node, error) {
 	n := &Node{}
 	err := walk(b, func(f field) error {
 		var err error
@@ -195,7 +204,7 @@ func decodeNode(b []byte) (*Node, error) {
 		case 5:
 			var a *Attribute
 			if err = f.wantType("attribute", protowire.BytesType); err == nil {
-				a, err = decodeAttribute(f.data)
+				a, err = d.decodeAttribute(f.data)
 			}
 			if err != nil {
 				return fmt.Errorf("NodeProto.attribute[%d]: %w", len(n.Attrs), err)
@@ -210,7 +219,7 @@ func decodeNode(b []byte) (*Node, error) {
 	return n, err
 }
 
-func decodeAttribute(b []byte) (*Attribute, error) {
+func (d *decoder) decodeAttribute(b []byte) (*Attribute, error) {
 	a := &Attribute{}
 	var seen AttrType // type implied by the fields present
 	err := walk(b, func(f field) error {
@@ -234,7 +243,7 @@ func decodeAttribute(b []byte) (*Attribute, error) {
 			a.S, seen = f.data, AttrString
 		case 5:
 			if err = f.wantType("t", protowire.BytesType); err == nil {
-				a.T, err = decodeTensor(f.data)
+				a.T, err = d.decodeTensor(f.data)
 			}
 			seen = AttrTensor
 		case 6:
@@ -251,7 +260,7 @@ func decodeAttribute(b []byte) (*Attribute, error) {
 		case 10:
 			var t *Tensor
 			if err = f.wantType("tensors", protowire.BytesType); err == nil {
-				t, err = decodeTensor(f.data)
+				t, err = d.decodeTensor(f.data)
 			}
 			a.Tensors, seen = append(a.Tensors, t), AttrTensors
 		case 11:

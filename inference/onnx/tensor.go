@@ -22,7 +22,7 @@ func elemSize(d DataType) int {
 	return 0
 }
 
-func decodeTensor(b []byte) (*Tensor, error) {
+func (d *decoder) decodeTensor(b []byte) (*Tensor, error) {
 	t := &Tensor{}
 	var raw []byte
 	var hasRaw, external bool
@@ -77,8 +77,11 @@ func decodeTensor(b []byte) (*Tensor, error) {
 	if size == 0 {
 		return nil, tensorErr(t, fmt.Errorf("data type %s (%d) is not supported, use FLOAT for data and INT64 for shapes and indices: %w", t.DataType, t.DataType, ErrUnsupported))
 	}
-	if t.DataType != Float && n > maxIntElements {
-		return nil, tensorErr(t, fmt.Errorf("integer tensor with %d elements exceeds the limit of %d", n, maxIntElements))
+	if t.DataType != Float {
+		if n > d.intBudget {
+			return nil, tensorErr(t, fmt.Errorf("integer tensors with more than %d elements in all exceed the decoder's limit", maxIntElements))
+		}
+		d.intBudget -= n
 	}
 	if hasRaw {
 		if len(t.Float) > 0 || len(ints) > 0 {
