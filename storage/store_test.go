@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/url"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -210,4 +211,63 @@ func TestSchemaQualifiedNames(t *testing.T) {
 	if _, err := st.DB().ExecContext(e.ctx, `DELETE FROM main.o`); err == nil {
 		t.Error("DELETE from main.o succeeded; want the append-only trigger to refuse it")
 	}
+}
+
+// FuzzDSN checks that the DSN rewriting never panics, keeps an explicit
+// encrypt setting and otherwise adds one.
+func FuzzDSN(f *testing.F) {
+	for _, s := range []string{"sqlserver://h?database=x", "server=h;encrypt=false", "odbc:server=h", "a?b=%zz", "/tmp/x.db?_pragma=busy_timeout(1)", ":memory:", "file:x?mode=memory"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, dsn string) {
+		_ = sqliteDSN(dsn)
+		got := withEncrypt(dsn)
+		if strings.TrimSpace(dsn) == "" {
+			return
+		}
+		if strings.HasPrefix(strings.ToLower(dsn), "sqlserver://") {
+			if _, err := url.Parse(dsn); err != nil {
+				if got != dsn {
+					t.Fatalf("withEncrypt(%q) = %q: changed a malformed URL (the driver should report it)", dsn, got)
+				}
+				return
+			}
+		}
+		if strings.HasPrefix(strings.ToLower(dsn), "sqlserver://") {
+			u, _ := url.Parse(got)
+			if !hasKey(u.Query(), "encrypt") {
+				t.Fatalf("withEncrypt(%q) = %q: no encrypt setting", dsn, got)
+			}
+			return
+		}
+		if pairKeys(dsn)["encrypt"] {
+			if got != dsn {
+				t.Fatalf("withEncrypt(%q) = %q: changed a DSN that sets encrypt", dsn, got)
+			}
+			return
+		}
+		if !strings.HasSuffix(got, "encrypt=true") || !pairKeys(got)["encrypt"] {
+			t.Fatalf("withEncrypt(%q) = %q: want encrypt=true added", dsn, got)
+		}
+	})
+}
+
+// pairKeys returns the lower-case keys of an ADO or ODBC connection string.
+func pairKeys(dsn string) map[string]bool {
+	keys := map[string]bool{}
+	for _, pair := range strings.Split(dsn, ";") {
+		k, _, _ := strings.Cut(pair, "=")
+		k = strings.TrimPrefix(strings.ToLower(strings.TrimSpace(k)), "odbc:")
+		keys[k] = true
+	}
+	return keys
+}
+
+func hasKey(q url.Values, key string) bool {
+	for k := range q {
+		if strings.EqualFold(k, key) {
+			return true
+		}
+	}
+	return false
 }
