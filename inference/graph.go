@@ -38,10 +38,11 @@ type graph struct {
 	inputs  []inputSpec
 	outputs []string
 	nodes   []*onnx.Node
-	// fused marks Conv and Gemm nodes whose only consumer is a Relu, which
-	// they apply themselves; that Relu is in absorbed and becomes an alias.
-	fused    map[*onnx.Node]bool
-	absorbed map[*onnx.Node]bool
+	// fused holds what Conv and Gemm nodes apply themselves (a bias Add,
+	// a Relu); the nodes they absorb become aliases of their input
+	// absorbed[n] (see fuse.go).
+	fused    map[*onnx.Node]*fusion
+	absorbed map[*onnx.Node]int
 
 	// Packed constant weights, shared by all plans of the model.
 	packMu sync.Mutex
@@ -80,37 +81,6 @@ func (g *graph) packedB(key packKey, pack func() *kernels.PackedB) *kernels.Pack
 	p := pack()
 	g.packsB[key] = p
 	return p
-}
-
-// fuseRelu finds Conv and Gemm nodes followed by a Relu that is the only
-// consumer of their output, which is not a graph output.
-func (g *graph) fuseRelu() {
-	g.fused, g.absorbed = map[*onnx.Node]bool{}, map[*onnx.Node]bool{}
-	uses := map[string]int{}
-	for _, n := range g.nodes {
-		for _, in := range n.Inputs {
-			uses[in]++
-		}
-	}
-	for _, o := range g.outputs {
-		uses[o] += 2
-	}
-	producer := map[string]*onnx.Node{}
-	for _, n := range g.nodes {
-		for _, o := range n.Outputs {
-			producer[o] = n
-		}
-	}
-	for _, n := range g.nodes {
-		if n.OpType != "Relu" || len(n.Inputs) != 1 {
-			continue
-		}
-		p := producer[n.Inputs[0]]
-		if p == nil || (p.OpType != "Conv" && p.OpType != "Gemm") || len(p.Outputs) != 1 || uses[n.Inputs[0]] != 1 {
-			continue
-		}
-		g.fused[p], g.absorbed[n] = true, true
-	}
 }
 
 func dtypeOf(d onnx.DataType) (dtype, error) {
@@ -224,7 +194,7 @@ func compile(m *onnx.Model) (*graph, error) {
 		}
 		g.outputs = append(g.outputs, o.Name)
 	}
-	g.fuseRelu()
+	g.fuse()
 	return g, nil
 }
 
@@ -274,7 +244,7 @@ func (g *graph) build(shapes [][]int, ints [][]int64) (*plan, error) {
 	if len(shapes) != len(g.inputs) {
 		return nil, fmt.Errorf("got %d input shapes; the model has %d inputs", len(shapes), len(g.inputs))
 	}
-	p := &plan{}
+	p := &plan{ws: kernels.NewWorkspace()}
 	vals := make(map[string]*value, len(g.consts)+len(g.nodes))
 	for name, v := range g.consts {
 		vals[name] = v
@@ -309,7 +279,7 @@ func (g *graph) build(shapes [][]int, ints [][]int64) (*plan, error) {
 	}
 	for k, n := range g.nodes {
 		c := &nodeCtx{p: p, g: g, node: n, opset: g.opset}
-		if g.fused[n] {
+		if f := g.fused[n]; f != nil && f.relu {
 			c.act = kernels.ActReLU
 		}
 		allConst := true
@@ -324,8 +294,12 @@ func (g *graph) build(shapes [][]int, ints [][]int64) (*plan, error) {
 			c.in = append(c.in, v)
 		}
 		build := ops[n.OpType]
-		if g.absorbed[n] {
-			build = buildIdentity // applied by the Conv or Gemm before it
+		if k, ok := g.absorbed[n]; ok {
+			// Applied by the Conv or Gemm before it: pass that one's output on.
+			build = func(c *nodeCtx) error {
+				c.setOut(0, c.in[k].alias("", c.in[k].shape))
+				return nil
+			}
 		}
 		if err := build(c); err != nil {
 			return nil, fmt.Errorf("node %d %q (%s): %w", k, n.Name, n.OpType, err)

@@ -416,3 +416,22 @@ func FuzzLoad(f *testing.F) {
 		_, _ = m.Run(context.Background(), feed)
 	})
 }
+
+// TestFusion checks that mnist-8's Conv -> Add(bias) -> Relu chains run as
+// single steps (the conformance test checks the numbers).
+func TestFusion(t *testing.T) {
+	m := loadMNIST(t)
+	p, err := m.get(1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.put(1, p)
+	var got []string
+	for _, s := range p.steps {
+		got = append(got, s.node.OpType)
+	}
+	want := []string{"Conv", "MaxPool", "Conv", "MaxPool", "MatMul", "Add"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("mnist-8 plan steps mismatch (-want +got):\n%s", diff)
+	}
+}

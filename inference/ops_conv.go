@@ -24,6 +24,9 @@ func buildConv(c *nodeCtx) error {
 		return err
 	}
 	bv := c.input(2)
+	if f := c.g.fused[c.node]; f != nil && f.bias != "" {
+		bv = c.g.consts[f.bias] // from the Add that follows (see fuse.go)
+	}
 	if len(x.shape) < 3 || len(wv.shape) != len(x.shape) {
 		return fmt.Errorf("input %v and weights %v must both have rank 3 to 5", x.shape, wv.shape)
 	}
@@ -52,7 +55,7 @@ func buildConv(c *nodeCtx) error {
 	}
 	cg, mg := ch/g, m/g
 	inImg, outImg := ch*w.inSize(), m*w.outSize()
-	act := c.act
+	act, ws := c.act, c.p.ws
 	bias := func() []float32 {
 		if bv == nil {
 			return nil
@@ -105,7 +108,7 @@ func buildConv(c *nodeCtx) error {
 						}
 						src := x.f[i*inImg+gi*cg*w.inSize() : i*inImg+(gi+1)*cg*w.inSize()]
 						dst := y.f[i*outImg+gi*mg*w.outSize() : i*outImg+(gi+1)*mg*w.outSize()]
-						kernels.Conv2D(s, packs[gi], bg, act, src, dst, scratch)
+						ws.Conv2D(s, packs[gi], bg, act, src, dst, scratch)
 					}
 				}
 				return nil
@@ -126,7 +129,7 @@ func buildConv(c *nodeCtx) error {
 				src := x.f[i*inImg+gi*cg*w.inSize():]
 				dst := y.f[i*outImg+gi*mg*cols : i*outImg+(gi+1)*mg*cols]
 				im2col3(w, cg, src, col)
-				kernels.Sgemm(false, false, mg, cols, k, 1, wv.f[gi*mg*k:], k, col, cols, 0, dst, cols)
+				ws.Sgemm(false, false, mg, cols, k, 1, wv.f[gi*mg*k:], k, col, cols, 0, dst, cols)
 				var bg []float32
 				if b != nil {
 					bg = b[gi*mg : (gi+1)*mg]

@@ -85,12 +85,12 @@ func buildGemm(c *nodeCtx) error {
 			return kernels.PackB(tb != 0, k, n, b.f, b.shape[1])
 		})
 	}
-	act := c.act
+	act, ws := c.act, c.p.ws
 	c.run = func() error {
 		if pb != nil {
-			kernels.SgemmPackedB(ta != 0, m, alpha, a.f, a.shape[1], pb, 0, y.f, n)
+			ws.SgemmPackedB(ta != 0, m, alpha, a.f, a.shape[1], pb, 0, y.f, n)
 		} else {
-			kernels.Sgemm(ta != 0, tb != 0, m, n, k, alpha, a.f, a.shape[1], b.f, b.shape[1], 0, y.f, n)
+			ws.Sgemm(ta != 0, tb != 0, m, n, k, alpha, a.f, a.shape[1], b.f, b.shape[1], 0, y.f, n)
 		}
 		switch {
 		case cv == nil || beta == 0:
@@ -167,6 +167,7 @@ func buildMatMul(c *nodeCtx) error {
 	if err != nil {
 		return err
 	}
+	ws := c.p.ws
 	if len(bs) == 2 {
 		rows := size(as[:len(as)-1])
 		var pb *kernels.PackedB
@@ -177,9 +178,9 @@ func buildMatMul(c *nodeCtx) error {
 		}
 		c.run = func() error {
 			if pb != nil {
-				kernels.SgemmPackedB(false, rows, 1, a.f, k, pb, 0, y.f, n)
+				ws.SgemmPackedB(false, rows, 1, a.f, k, pb, 0, y.f, n)
 			} else {
-				kernels.Sgemm(false, false, rows, n, k, 1, a.f, k, b.f, n, 0, y.f, n)
+				ws.Sgemm(false, false, rows, n, k, 1, a.f, k, b.f, n, 0, y.f, n)
 			}
 			return nil
 		}
@@ -193,7 +194,7 @@ func buildMatMul(c *nodeCtx) error {
 		bc.each(func(o, ia, ib, cnt, sa, sb int) {
 			for j := 0; j < cnt; j++ {
 				pa, pbo, po := (ia+j*sa)*m*k, (ib+j*sb)*k*n, (o+j)*m*n
-				kernels.Sgemm(false, false, m, n, k, 1, a.f[pa:], k, b.f[pbo:], n, 0, y.f[po:], n)
+				ws.Sgemm(false, false, m, n, k, 1, a.f[pa:], k, b.f[pbo:], n, 0, y.f[po:], n)
 			}
 		})
 		return nil

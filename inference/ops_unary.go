@@ -3,19 +3,13 @@ package inference
 import (
 	"fmt"
 	"math"
+
+	"github.com/gradewatch/gradewatch/inference/kernels"
 )
 
 func init() {
 	ops["Relu"] = unary(func(c *nodeCtx) (func(x []float32, y []float32), error) {
-		return func(x, y []float32) {
-			y = y[:len(x)]
-			for k, v := range x {
-				if v < 0 {
-					v = 0
-				}
-				y[k] = v
-			}
-		}, nil
+		return func(x, y []float32) { kernels.ReLU(y, x) }, nil
 	})
 	ops["LeakyRelu"] = unary(func(c *nodeCtx) (func(x []float32, y []float32), error) {
 		alpha, err := c.attrFloat("alpha", 0.01)

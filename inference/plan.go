@@ -37,6 +37,7 @@ type plan struct {
 	inputs  []*value
 	outputs []*value
 	steps   []step
+	ws      *kernels.Workspace // GEMM packing scratch of this plan's runs
 	// allocated counts elements allocated for buffers, checked against
 	// maxPlanElements; work counts multiply-adds against maxPlanWork.
 	allocated int
