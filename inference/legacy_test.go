@@ -222,3 +222,32 @@ func TestRefusals(t *testing.T) {
 		})
 	}
 }
+
+// TestSymbolicImageSize loads a fully convolutional model whose input
+// height and width are symbolic, sized by the sidecar's preprocessing.
+func TestSymbolicImageSize(t *testing.T) {
+	md := tModel{
+		nodes: []tNode{
+			{op: "GlobalAveragePool", inputs: []string{"x"}, outputs: []string{"g"}},
+			{op: "Flatten", inputs: []string{"g"}, outputs: []string{"f"}},
+			{op: "Concat", inputs: []string{"f", "f"}, outputs: []string{"y"}, attrs: []tAttr{attrI("axis", 1)}},
+		},
+		inputs:  []tIO{{name: "x", dims: []int64{-1, 1, -1, -1}}},
+		outputs: []tIO{{name: "y"}},
+	}
+	if _, err := Load(md.encode(), nil); err == nil || !strings.Contains(err.Error(), "symbolic") {
+		t.Fatalf("Load(symbolic size, no sidecar) error = %v; want one about the symbolic dimension", err)
+	}
+	m, err := Load(md.encode(), []byte(`{"preprocess":{"width":3,"height":2},"output":"probabilities"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	img := Image{Width: 3, Height: 2, Pix: []float32{0, 0.1, 0.2, 0.3, 0.4, 0.5}}
+	preds, err := m.Classify(context.Background(), []Image{img})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := preds[0].Probs; len(got) != 2 || math.Abs(float64(got[0])-0.25) > 1e-6 {
+		t.Errorf("Probs = %v; want [0.25 0.25] (the mean of the image, twice)", got)
+	}
+}

@@ -148,6 +148,9 @@ func Load(data []byte, side []byte) (*Model, error) {
 	for _, v := range g.consts {
 		m.info.Params += int64(v.size())
 	}
+	if err := fixImageDims(g, meta.Preprocess); err != nil {
+		return nil, err
+	}
 	if err := m.validate(); err != nil {
 		return nil, err
 	}
@@ -224,6 +227,36 @@ func (m *Model) validate() error {
 		if endsInSoftmax(g) {
 			m.info.Output = OutputProbabilities
 		}
+	}
+	return nil
+}
+
+// fixImageDims gives a single rank-4 input with symbolic image dimensions
+// (fully convolutional models) the size from the preprocessing metadata,
+// so that the model can be planned.
+func fixImageDims(g *graph, pp *Preprocess) error {
+	if len(g.inputs) != 1 || len(g.inputs[0].shape) != 4 || pp == nil {
+		return nil
+	}
+	s := g.inputs[0].shape
+	if s[1] > 0 && s[2] > 0 && s[3] > 0 {
+		return nil
+	}
+	c, h, w := 1, 2, 3 // NCHW positions
+	if pp.Layout == "NHWC" {
+		c, h, w = 3, 1, 2
+	}
+	for _, d := range []struct {
+		pos, val int
+		name     string
+	}{{c, pp.Channels, "channels"}, {h, pp.Height, "height"}, {w, pp.Width, "width"}} {
+		if s[d.pos] > 0 {
+			continue
+		}
+		if d.val <= 0 {
+			return fmt.Errorf("input %q has a symbolic %s; give preprocess %s in the sidecar JSON or metadata", g.inputs[0].name, d.name, d.name)
+		}
+		s[d.pos] = d.val
 	}
 	return nil
 }
@@ -308,8 +341,8 @@ func (m *Model) OutputSize() int { return m.outSize }
 
 // Infer runs the model's first input and output on a batch: in holds
 // batch*InputSize() values, out receives batch*OutputSize(). The batch is
-// split across the threads set by SetThreads. With one thread, Infer does
-// not allocate once plans for the batch sizes used exist.
+// split across the threads set by SetThreads. Infer does not allocate once
+// plans for the batch sizes and concurrency used exist.
 func (m *Model) Infer(ctx context.Context, in []float32, batch int, out []float32) error {
 	if m.inSize == 0 || m.g.inputs[0].dt != dtFloat || m.info.Outputs[0].Type != dtFloat.String() {
 		return fmt.Errorf("infer: the model must have one float input with a batch dimension and a float first output")
