@@ -171,6 +171,22 @@ func buildTranspose(c *nodeCtx) error {
 		seen[p] = true
 		out[k], src[k] = x.shape[p], st[p]
 	}
+	// When only dimensions of size 1 move (NHWC to NCHW of a grey image,
+	// say) the data order is unchanged: alias instead of copying.
+	last, moves := int64(-1), false
+	for _, p := range perm {
+		if x.shape[p] == 1 {
+			continue
+		}
+		if p < last {
+			moves = true
+		}
+		last = p
+	}
+	if !moves {
+		c.setOut(0, x.alias("", out))
+		return nil
+	}
 	var o *value
 	if x.dt == dtFloat {
 		o, err = c.newOut(0, out)
