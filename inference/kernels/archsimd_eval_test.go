@@ -63,7 +63,7 @@ func TestArchsimdKernelMatchesAssembly(t *testing.T) {
 	}
 	a, b := microKernelOperands()
 	want, got := make([]float32, mr*nr), make([]float32, mr*nr)
-	kernel6x16AVX2(kcBlock, &a[0], &b[0], &want[0], nr, 0, 1, 0)
+	kernel6x16AVX2(kcBlock, &a[0], &b[0], &want[0], nr, 0, 1, 0, 1)
 	kernel6x16Archsimd(kcBlock, a, b, got, nr)
 	for i := range want {
 		if want[i] != got[i] {
@@ -81,7 +81,7 @@ func BenchmarkMicroKernel(b *testing.B) {
 	flops := 2 * mr * nr * kcBlock
 	b.Run("asm", func(b *testing.B) {
 		for b.Loop() {
-			kernel6x16AVX2(kcBlock, &a[0], &bm[0], &c[0], nr, 0, 1, 0)
+			kernel6x16AVX2(kcBlock, &a[0], &bm[0], &c[0], nr, 0, 1, 0, 1)
 		}
 		b.ReportMetric(float64(flops)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 	})

@@ -12,7 +12,7 @@ var useAVX2 = cpu.X86.HasAVX2 && cpu.X86.HasFMA
 var haveAVX2 = useAVX2
 
 //go:noescape
-func kernel6x16AVX2(k int, a, b, c *float32, ldc int, accumulate int, alpha, beta float32)
+func kernel6x16AVX2(k int, a, b, c *float32, ldc int, accumulate int, alpha, beta float32, panels int)
 
 //go:noescape
 func dot4AVX2(blocks int, x, b *float32, ldb int, out *[4]float32)

@@ -9,7 +9,7 @@ var useAVX2 = false
 // haveAVX2 reports whether the assembly kernels can run on this build.
 var haveAVX2 = false
 
-func kernel6x16AVX2(k int, a, b, c *float32, ldc int, accumulate int, alpha, beta float32) {
+func kernel6x16AVX2(k int, a, b, c *float32, ldc int, accumulate int, alpha, beta float32, panels int) {
 	panic("kernels: AVX2 kernel called on a build without it")
 }
 

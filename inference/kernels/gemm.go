@@ -145,7 +145,20 @@ func macroKernel(mc, nc, kc int, alpha float32, a, b []float32, accumulate bool,
 	for jr := 0; jr < nc; jr += nr {
 		nt := min(nr, nc-jr)
 		bPanel := b[jr*kc : jr*kc+nr*kc]
-		for ir := 0; ir < mc; ir += mr {
+		ir := 0
+		if useAVX2 && nt == nr && mc >= mr {
+			// All full tiles of this column in one assembly call.
+			full := mc / mr
+			_ = a[full*mr*kc-1]
+			_ = c[(full*mr-1)*ldc+jr+nr-1]
+			acc := 0
+			if accumulate {
+				acc = 1
+			}
+			kernel6x16AVX2(kc, &a[0], &bPanel[0], &c[jr], ldc, acc, alpha, beta, full)
+			ir = full * mr
+		}
+		for ; ir < mc; ir += mr {
 			mt := min(mr, mc-ir)
 			aPanel := a[ir*kc : ir*kc+mr*kc]
 			if mt == mr && nt == nr {
@@ -196,7 +209,7 @@ func microKernel(kc int, a, b, c []float32, ldc int, accumulate bool, alpha, bet
 		if accumulate {
 			acc = 1
 		}
-		kernel6x16AVX2(kc, &a[0], &b[0], &c[0], ldc, acc, alpha, beta)
+		kernel6x16AVX2(kc, &a[0], &b[0], &c[0], ldc, acc, alpha, beta, 1)
 		return
 	}
 	kernel6x16Go(kc, a, b, c, ldc, accumulate, alpha, beta)

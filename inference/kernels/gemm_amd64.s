@@ -2,21 +2,30 @@
 
 #include "textflag.h"
 
-// func kernel6x16AVX2(k int, a, b, c *float32, ldc int, accumulate int, alpha, beta float32)
+// func kernel6x16AVX2(k int, a, b, c *float32, ldc int, accumulate int, alpha, beta float32, panels int)
 //
 // Multiplies a packed 6 x k panel of A (6 floats per step of k) by a packed
 // k x 16 panel of B (16 floats per step of k) and writes the 6 x 16 result to
 // C with row stride ldc (in elements): C = alpha*AB when accumulate == 0 (C is
 // not read), C = alpha*AB + beta*C otherwise. Accumulators are Y4..Y15 (two
 // YMM registers per row), B is loaded into Y0/Y1 and A broadcast into Y2/Y3.
-TEXT ·kernel6x16AVX2(SB), NOSPLIT, $0-56
-	MOVQ k+0(FP), CX
+// It repeats for panels consecutive panels of A (which follow each other in
+// memory) and the 6-row tiles of C below each other, so one call covers a
+// whole column of tiles.
+TEXT ·kernel6x16AVX2(SB), NOSPLIT, $0-64
 	MOVQ a+8(FP), SI
-	MOVQ b+16(FP), DI
-	MOVQ c+24(FP), DX
 	MOVQ ldc+32(FP), R8
 	SHLQ $2, R8
+	MOVQ b+16(FP), R12
+	MOVQ c+24(FP), R13
+	MOVQ panels+56(FP), R11
+	TESTQ R11, R11
+	JE   end
 
+tile:
+	MOVQ k+0(FP), CX
+	MOVQ R12, DI
+	MOVQ R13, DX
 	VXORPS Y4, Y4, Y4
 	VXORPS Y5, Y5, Y5
 	VXORPS Y6, Y6, Y6
@@ -187,8 +196,7 @@ done:
 	ADDQ R8, DX
 	VMOVUPS Y14, (DX)
 	VMOVUPS Y15, 32(DX)
-	VZEROUPPER
-	RET
+	JMP  next
 
 accum:
 	VBROADCASTSS beta+52(FP), Y1
@@ -221,6 +229,15 @@ accum:
 	VFMADD231PS 32(DX), Y1, Y15
 	VMOVUPS Y14, (DX)
 	VMOVUPS Y15, 32(DX)
+
+next:
+	// The next panel of A starts where SI stopped; C moves down 6 rows.
+	LEAQ (R8)(R8*2), AX
+	LEAQ (R13)(AX*2), R13
+	DECQ R11
+	JNE  tile
+
+end:
 	VZEROUPPER
 	RET
 
