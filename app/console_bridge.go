@@ -70,6 +70,17 @@ func (s consoleStore) Override(ctx context.Context, req ui.OverrideRequest) (ui.
 	return uiResult(r), nil
 }
 
+func (s consoleStore) Flag(ctx context.Context, id int64, flagged bool) (ui.Result, error) {
+	if err := s.st.Flag(ctx, id, flagged); err != nil {
+		return ui.Result{}, err
+	}
+	r, err := s.st.Result(ctx, id)
+	if err != nil {
+		return ui.Result{}, fmt.Errorf("read result %d after flagging: %w", id, err)
+	}
+	return uiResult(r), nil
+}
+
 func (s consoleStore) History(ctx context.Context, resultID int64) ([]ui.Override, error) {
 	os, err := s.st.Overrides(ctx, resultID)
 	if err != nil {

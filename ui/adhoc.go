@@ -148,7 +148,7 @@ func (v *adhocView) graded(e adhocGraded) {
 		return
 	}
 	v.last = &e
-	v.msg.SetText(fmt.Sprintf("%s: %s at %.1f%% (not saved)", e.name, e.pred.Grade, 100*e.pred.Confidence))
+	v.msg.SetText(fmt.Sprintf("%s: %s at %s (not saved)", e.name, e.pred.Grade, pct(e.pred.Confidence, 1)))
 	r := Result{
 		Source: "ad hoc", SourceKey: e.name, GradedAt: v.c.opt.Now().UTC(),
 		Grade: e.pred.Grade, Confidence: e.pred.Confidence, Probs: e.pred.Probs, Labels: e.pred.Labels,

@@ -86,3 +86,22 @@ func TestThumbnail(t *testing.T) {
 		}
 	}
 }
+
+func TestPct(t *testing.T) {
+	tests := []struct {
+		p    float32
+		d    int
+		want string
+	}{
+		{0.9996, 1, "99.9%"},
+		{0.9996, 0, "99%"},
+		{1, 1, "100.0%"},
+		{0.41, 1, "41.0%"},
+		{0, 0, "0%"},
+	}
+	for _, tt := range tests {
+		if got := pct(tt.p, tt.d); got != tt.want {
+			t.Errorf("pct(%v, %d) = %q; want %q", tt.p, tt.d, got, tt.want)
+		}
+	}
+}

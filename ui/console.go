@@ -252,6 +252,8 @@ func (c *Console) apply(batch []Event) {
 			c.adhoc.saved(e)
 		case notice:
 			c.status.notify(e.text)
+		case flagChanged:
+			c.review.reload()
 		case Notice:
 			c.status.notify(e.Text)
 		case RaiseWindow:

@@ -77,16 +77,20 @@ func (d *dashboard) loaded(e countsLoaded) {
 	d.shift.SetText(d.summary(e.shift))
 	d.today.SetText(d.summary(e.today))
 	d.chart.set(e.today.PerHour)
+	d.root.Refresh() // the cards grow with their text
 }
 
 // summary writes totals, yield, override rate and the per-grade counts.
 func (d *dashboard) summary(c Counts) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Scans: %d\n", c.Total)
-	if y, ok := yield(c, d.c.opt.PassGrades); ok {
+	switch y, ok := yield(c, d.c.opt.PassGrades); {
+	case ok:
 		fmt.Fprintf(&b, "Yield: %.1f%% (pass: %s)\n", 100*y, strings.Join(d.c.opt.PassGrades, ", "))
-	} else {
+	case len(d.c.opt.PassGrades) == 0:
 		b.WriteString("Yield: — (no pass grades configured)\n")
+	default:
+		b.WriteString("Yield: —\n")
 	}
 	fmt.Fprintf(&b, "Override rate: %s\n", percent(c.Overridden, c.Total))
 	for _, g := range slices.Sorted(maps.Keys(c.ByGrade)) {

@@ -1,9 +1,12 @@
 package ui
 
 import (
+	"context"
 	"fmt"
 	"maps"
+	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -39,6 +42,29 @@ type detailPanel struct {
 	body    *fyne.Container
 	header  *fyne.Container
 	scroll  *container.Scroll
+	flag    *widget.Button
+}
+
+// toggleFlag flags the result on screen for review, or unflags it.
+func (d *detailPanel) toggleFlag() {
+	r := d.res
+	store := d.c.opt.Store
+	if !d.has || store == nil {
+		return
+	}
+	if r.ID == 0 {
+		d.c.showError("flag", fmt.Errorf("result %s/%s is not stored yet; try again in a moment", r.Source, r.SourceKey))
+		return
+	}
+	d.flag.Disable()
+	d.c.opt.Go(func(ctx context.Context) {
+		updated, err := store.Flag(ctx, r.ID, !r.Flagged)
+		if err != nil {
+			d.c.adapter.post(notice{text: fmt.Sprintf("flag %s/%s: %v", r.Source, r.SourceKey, err)}, ResultUpdated{Result: r})
+			return
+		}
+		d.c.adapter.post(ResultUpdated{Result: updated}, flagChanged{})
+	})
 }
 
 func newDetailPanel(c *Console) *detailPanel {
@@ -85,6 +111,7 @@ func newDetailPanel(c *Console) *detailPanel {
 	d.meta = widget.NewLabel("")
 	d.meta.Wrapping = fyne.TextWrapWord
 	d.model = widget.NewLabel("")
+	d.flag = widget.NewButtonWithIcon("Flag for review", theme.WarningIcon(), d.toggleFlag)
 	d.history = widget.NewLabel("")
 	d.history.Wrapping = fyne.TextWrapWord
 
@@ -97,6 +124,7 @@ func newDetailPanel(c *Console) *detailPanel {
 		heading("Model"), d.model,
 		heading("Metadata"), d.meta,
 		heading("Override history"), d.history,
+		container.NewHBox(d.flag),
 	)
 	body := container.NewGridWithColumns(2, left, right)
 	d.scroll = container.NewVScroll(body)
@@ -164,9 +192,9 @@ func (d *detailPanel) fill() {
 	d.grade.Text = r.Final()
 	d.grade.Color = d.c.statusColor(r)
 	d.grade.Refresh()
-	conf := fmt.Sprintf("%.1f%% confident", 100*r.Confidence)
+	conf := pct(r.Confidence, 1) + " confident"
 	if r.Overridden() {
-		conf = fmt.Sprintf("overridden (model said %s at %.1f%%)", r.Grade, 100*r.Confidence)
+		conf = fmt.Sprintf("overridden (model said %s at %s)", r.Grade, pct(r.Confidence, 1))
 	}
 	d.conf.SetText(conf)
 	d.fillProbs()
@@ -180,6 +208,17 @@ func (d *detailPanel) fill() {
 	}
 	d.meta.SetText(strings.TrimRight(b.String(), "\n"))
 	d.model.SetText(fmt.Sprintf("%s · %s", orDash(r.ModelName), shortSHA(r.ModelSHA)))
+	if r.Flagged {
+		d.flag.SetText("Remove review flag")
+	} else {
+		d.flag.SetText("Flag for review")
+	}
+	d.flag.Enable()
+	if d.c.opt.Store == nil || r.Source == "ad hoc" {
+		d.flag.Hide()
+	} else {
+		d.flag.Show()
+	}
 	d.header.Refresh()
 }
 
@@ -204,7 +243,7 @@ func (d *detailPanel) fillProbs() {
 		bar := canvas.NewRectangle(col)
 		bar.CornerRadius = 2
 		lab := canvas.NewText(name, theme.Color(theme.ColorNameForeground))
-		val := canvas.NewText(fmt.Sprintf("%.1f%%", 100*p), theme.Color(theme.ColorNameForeground))
+		val := canvas.NewText(pct(p, 1), theme.Color(theme.ColorNameForeground))
 		val.Alignment = fyne.TextAlignTrailing
 		row := container.New(&barLayout{frac: p}, lab, bar, val)
 		d.probs.Add(row)
@@ -275,6 +314,15 @@ func orDash(s string) string {
 		return "—"
 	}
 	return s
+}
+
+// pct writes a probability as a percentage with the given decimals,
+// rounding down so that 0.9996 reads 99.9%, not a confident-looking 100%.
+func pct(p float32, decimals int) string {
+	scale := math.Pow(10, float64(decimals))
+	// The small offset absorbs float32 error (0.41 is stored as 0.40999...).
+	v := math.Floor(float64(p)*100*scale+1e-3) / scale
+	return strconv.FormatFloat(v, 'f', decimals, 64) + "%"
 }
 
 // shortSHA returns the first 8 hex digits of a SHA-256, as shown to people.

@@ -97,7 +97,8 @@ type (
 		result Result
 		err    error
 	}
-	notice struct{ text string }
+	notice      struct{ text string }
+	flagChanged struct{}
 )
 
 func (ScanGraded) event()    {}
@@ -114,3 +115,4 @@ func (thumbLoaded) event()   {}
 func (countsLoaded) event()  {}
 func (overrideDone) event()  {}
 func (notice) event()        {}
+func (flagChanged) event()   {}

@@ -80,6 +80,18 @@ func (s *fakeStore) ResultByKey(_ context.Context, source, key string) (Result, 
 	return Result{}, fmt.Errorf("result %s/%s: not found", source, key)
 }
 
+func (s *fakeStore) Flag(_ context.Context, id int64, flagged bool) (Result, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r, ok := s.results[id]
+	if !ok {
+		return Result{}, fmt.Errorf("result %d: not found", id)
+	}
+	r.Flagged = flagged
+	s.results[id] = r
+	return r, nil
+}
+
 func (s *fakeStore) History(_ context.Context, id int64) ([]Override, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -161,7 +161,7 @@ func (v *liveView) updateCell(id widget.GridWrapItemID, o fyne.CanvasObject) {
 		v.c.loadThumb(r)
 	}
 	cell.img.Refresh()
-	cell.caption.Text = fmt.Sprintf("%s  %.0f%%", r.Final(), 100*r.Confidence)
+	cell.caption.Text = r.Final() + "  " + pct(r.Confidence, 0)
 	if r.Overridden() {
 		cell.caption.Text = fmt.Sprintf("%s (was %s)", r.Final(), r.Grade)
 	}

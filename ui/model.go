@@ -107,6 +107,9 @@ type ResultStore interface {
 	Override(ctx context.Context, req OverrideRequest) (Result, error)
 	// ResultByKey returns the stored result of one source row.
 	ResultByKey(ctx context.Context, source, key string) (Result, error)
+	// Flag puts a result into the review queue (or takes it out) whatever
+	// its confidence, and returns the updated result.
+	Flag(ctx context.Context, resultID int64, flagged bool) (Result, error)
 	// History returns the override audit of one result, oldest first.
 	History(ctx context.Context, resultID int64) ([]Override, error)
 	// Counts returns grade totals for results graded in [from, to).

@@ -46,7 +46,7 @@ func newReviewPanel(c *Console) *reviewPanel {
 		func(i widget.ListItemID, o fyne.CanvasObject) {
 			if i < len(p.items) {
 				r := p.items[i]
-				o.(*widget.Label).SetText(fmt.Sprintf("%s · %s · %s (%.0f%%)", r.Source, r.SourceKey, r.Grade, 100*r.Confidence))
+				o.(*widget.Label).SetText(fmt.Sprintf("%s · %s · %s (%s)", r.Source, r.SourceKey, r.Grade, pct(r.Confidence, 0)))
 			}
 		})
 	p.list.OnSelected = func(i widget.ListItemID) {
@@ -372,7 +372,7 @@ func (p *reviewPanel) showChoice() {
 	}
 	switch {
 	case p.pending == "":
-		p.choice.SetText(fmt.Sprintf("Item %d of %d. Model says %s (%.1f%%). Type a grade, or Space to accept.", p.cur+1, len(p.items), it.Final(), 100*it.Confidence))
+		p.choice.SetText(fmt.Sprintf("Item %d of %d. Model says %s (%s). Type a grade, or Space to accept.", p.cur+1, len(p.items), it.Final(), pct(it.Confidence, 1)))
 	case p.pending == it.Final():
 		p.choice.SetText(fmt.Sprintf("Item %d of %d. Keep %s: press Enter.", p.cur+1, len(p.items), p.pending))
 	default:
