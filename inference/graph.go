@@ -40,7 +40,7 @@ type graph struct {
 	nodes   []*onnx.Node
 	// fused holds what Conv and Gemm nodes apply themselves (a bias Add,
 	// a Relu); the nodes they absorb become aliases of their input
-	// absorbed[n] (see fuse.go).
+	// absorbed[n] when a plan applies them (see fuse.go).
 	fused    map[*onnx.Node]*fusion
 	absorbed map[*onnx.Node]int
 
@@ -244,7 +244,7 @@ func (g *graph) build(shapes [][]int, ints [][]int64) (*plan, error) {
 	if len(shapes) != len(g.inputs) {
 		return nil, fmt.Errorf("got %d input shapes; the model has %d inputs", len(shapes), len(g.inputs))
 	}
-	p := &plan{ws: kernels.NewWorkspace()}
+	p := &plan{ws: kernels.NewWorkspace(), applied: map[*onnx.Node]bool{}}
 	vals := make(map[string]*value, len(g.consts)+len(g.nodes))
 	for name, v := range g.consts {
 		vals[name] = v
@@ -279,9 +279,6 @@ func (g *graph) build(shapes [][]int, ints [][]int64) (*plan, error) {
 	}
 	for k, n := range g.nodes {
 		c := &nodeCtx{p: p, g: g, node: n, opset: g.opset}
-		if f := g.fused[n]; f != nil && f.relu {
-			c.act = kernels.ActReLU
-		}
 		allConst := true
 		for _, name := range n.Inputs {
 			var v *value
@@ -294,7 +291,7 @@ func (g *graph) build(shapes [][]int, ints [][]int64) (*plan, error) {
 			c.in = append(c.in, v)
 		}
 		build := ops[n.OpType]
-		if k, ok := g.absorbed[n]; ok {
+		if k, ok := g.absorbed[n]; ok && p.applied[n] {
 			// Applied by the Conv or Gemm before it: pass that one's output on.
 			build = func(c *nodeCtx) error {
 				c.setOut(0, c.in[k].alias("", c.in[k].shape))

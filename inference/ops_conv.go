@@ -24,9 +24,6 @@ func buildConv(c *nodeCtx) error {
 		return err
 	}
 	bv := c.input(2)
-	if f := c.g.fused[c.node]; f != nil && f.bias != "" {
-		bv = c.g.consts[f.bias] // from the Add that follows (see fuse.go)
-	}
 	if len(x.shape) < 3 || len(wv.shape) != len(x.shape) {
 		return fmt.Errorf("input %v and weights %v must both have rank 3 to 5", x.shape, wv.shape)
 	}
@@ -55,10 +52,13 @@ func buildConv(c *nodeCtx) error {
 	}
 	cg, mg := ch/g, m/g
 	inImg, outImg := ch*w.inSize(), m*w.outSize()
-	act, ws := c.act, c.p.ws
+	fusedBias, act := c.fusedOps(func(b *value) bool {
+		return bv == nil && channelBias(b, m, len(x.shape))
+	})
+	ws := c.p.ws
 	bias := func() []float32 {
 		if bv == nil {
-			return nil
+			return fusedBias // from the Add that follows, if any (see fuse.go)
 		}
 		return bv.f
 	}

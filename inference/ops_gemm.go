@@ -85,7 +85,8 @@ func buildGemm(c *nodeCtx) error {
 			return kernels.PackB(tb != 0, k, n, b.f, b.shape[1])
 		})
 	}
-	act, ws := c.act, c.p.ws
+	_, act := c.fusedOps(func(*value) bool { return false }) // a Relu only
+	ws := c.p.ws
 	c.run = func() error {
 		if pb != nil {
 			ws.SgemmPackedB(ta != 0, m, alpha, a.f, a.shape[1], pb, 0, y.f, n)
@@ -176,16 +177,25 @@ func buildMatMul(c *nodeCtx) error {
 				return kernels.PackB(false, k, n, b.f, n)
 			})
 		}
+		// A bias row and Relu that follow (see fuse.go).
+		bias, act := c.fusedOps(func(b *value) bool {
+			s := b.shape
+			return (len(s) == 1 && s[0] == n) || (len(s) == 2 && s[0] == 1 && s[1] == n)
+		})
 		c.run = func() error {
 			if pb != nil {
 				ws.SgemmPackedB(false, rows, 1, a.f, k, pb, 0, y.f, n)
 			} else {
 				ws.Sgemm(false, false, rows, n, k, 1, a.f, k, b.f, n, 0, y.f, n)
 			}
+			if bias != nil || act == kernels.ActReLU {
+				rowBiasActivation(y.f, rows, n, bias, act)
+			}
 			return nil
 		}
 		return nil
 	}
+
 	bc := newBcast(batch, as[:len(as)-2], bs[:len(bs)-2])
 	c.run = func() error {
 		if len(y.f) == 0 {
@@ -200,4 +210,21 @@ func buildMatMul(c *nodeCtx) error {
 		return nil
 	}
 	return nil
+}
+
+// rowBiasActivation adds bias (nil for none) to each of the rows of the
+// rows x n matrix y, then applies act.
+func rowBiasActivation(y []float32, rows, n int, bias []float32, act kernels.Activation) {
+	for i := 0; i < rows; i++ {
+		row := y[i*n : (i+1)*n]
+		if bias != nil {
+			bias := bias[:n]
+			for j := range row {
+				row[j] += bias[j]
+			}
+		}
+		if act == kernels.ActReLU {
+			kernels.ReLU(row, row)
+		}
+	}
 }

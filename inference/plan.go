@@ -38,6 +38,8 @@ type plan struct {
 	outputs []*value
 	steps   []step
 	ws      *kernels.Workspace // GEMM packing scratch of this plan's runs
+	// applied marks nodes (Add, Relu) applied by the node before them.
+	applied map[*onnx.Node]bool
 	// allocated counts elements allocated for buffers, checked against
 	// maxPlanElements; work counts multiply-adds against maxPlanWork.
 	allocated int
@@ -65,7 +67,6 @@ func (p *plan) run(ctx context.Context) error {
 type nodeCtx struct {
 	p     *plan
 	g     *graph
-	act   kernels.Activation // fused activation (Conv, Gemm)
 	node  *onnx.Node
 	opset int64
 	in    []*value
