@@ -150,3 +150,61 @@ func TestConvAgainstNaive(t *testing.T) {
 		}
 	}
 }
+
+// TestConvAddReluFusion runs Conv -> Add(constant) -> Relu with biases that
+// the Conv can apply itself ([C,1,1], [1,C,1,1]) and ones it cannot (a
+// scalar, a per-column row), which must run as separate nodes; all must
+// match naiveConv followed by the Add and Relu.
+func TestConvAddReluFusion(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 5))
+	xs, ws := []int{2, 3, 6, 5}, []int{4, 3, 3, 3}
+	x, w := randSlice(r, size(xs)), randSlice(r, size(ws))
+	conv, outShape := naiveConv(x, xs, w, ws, nil, []int{1, 1}, []int{1, 1}, []int{1, 1, 1, 1}, 1)
+	tests := []struct {
+		name string
+		dims []int64
+		at   func(n, c, h, w int) int // index into the bias for an output element
+	}{
+		{"channel [C,1,1]", []int64{4, 1, 1}, func(_, c, _, _ int) int { return c }},
+		{"channel [1,C,1,1]", []int64{1, 4, 1, 1}, func(_, c, _, _ int) int { return c }},
+		{"scalar", []int64{1}, func(_, _, _, _ int) int { return 0 }},
+		{"row [W]", []int64{5}, func(_, _, _, w int) int { return w }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			bias := randSlice(r, size(ints(tt.dims)))
+			md := tModel{
+				nodes: []tNode{
+					{op: "Conv", inputs: []string{"x", "w"}, outputs: []string{"c"}, attrs: []tAttr{attrIs("pads", 1, 1, 1, 1)}},
+					{op: "Add", inputs: []string{"b", "c"}, outputs: []string{"a"}},
+					{op: "Relu", inputs: []string{"a"}, outputs: []string{"y"}},
+				},
+				inits:   []tInit{{name: "w", dims: ints64(ws), data: w}, {name: "b", dims: tt.dims, data: bias}},
+				inputs:  []tIO{{name: "x", dims: ints64(xs)}},
+				outputs: []tIO{{name: "y"}},
+			}
+			m, err := Load(md.encode(), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := m.Run(context.Background(), []Tensor{{Shape: xs, Float: x}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			k := 0
+			for n := 0; n < outShape[0]; n++ {
+				for c := 0; c < outShape[1]; c++ {
+					for h := 0; h < outShape[2]; h++ {
+						for wi := 0; wi < outShape[3]; wi++ {
+							want := max(conv[k]+bias[tt.at(n, c, h, wi)], 0)
+							if math.Abs(float64(got[0].Float[k]-want)) > 1e-5 {
+								t.Fatalf("y[%d] = %g; want %g", k, got[0].Float[k], want)
+							}
+							k++
+						}
+					}
+				}
+			}
+		})
+	}
+}
