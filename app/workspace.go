@@ -99,25 +99,30 @@ func monitorConfig(cfg *config.Config, st *storage.Store, model *inference.Model
 }
 
 // Run grades the sources and watches the model file until ctx is done,
-// then returns nil. Model reload problems are reported through
-// Models.OnChange.
+// then returns nil. Model reload problems, and a model file that cannot be
+// watched, are reported through Models.OnChange.
 func (w *Workspace) Run(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup
-	var watchErr error
 	if w.Config.WatchModel() {
-		wg.Go(func() { watchErr = w.Models.Watch(ctx) })
+		wg.Go(func() {
+			// Grading goes on without the watch; the failure is shown
+			// like a refused model.
+			if err := w.Models.Watch(ctx); err != nil {
+				w.Models.report(ModelChange{Path: w.Models.Path(), Err: fmt.Errorf("model file is not watched, changes need a restart: %w", err)})
+			}
+		})
 	}
-	var runErr error
+	var err error
 	if w.Monitor != nil {
-		runErr = w.Monitor.Run(ctx)
+		err = w.Monitor.Run(ctx)
 	} else {
 		<-ctx.Done()
 	}
 	cancel()
 	wg.Wait()
-	return errors.Join(runErr, watchErr)
+	return err
 }
 
 // Close closes the database. It is safe to call more than once.

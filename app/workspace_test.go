@@ -346,8 +346,21 @@ func TestRunHeadlessStopsOnSignal(t *testing.T) {
 	go func() {
 		done <- Main(ctx, []string{"run", "--headless", "--config", cfgPath, "--status-every", "0"}, &out, &errOut)
 	}()
-	time.Sleep(1500 * time.Millisecond)
-	cancel()
+	cfg, err := config.Load(cfgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := openStore(t.Context(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	waitFor(t, "10 results", func() bool {
+		n := 0
+		err := st.EachResult(t.Context(), time.Time{}, time.Time{}, func(storage.Result) error { n++; return nil })
+		return err == nil && n == 10
+	})
+	cancel() // as SIGINT does through main's signal.NotifyContext
 	select {
 	case code := <-done:
 		if code != 0 {
