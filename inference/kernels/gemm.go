@@ -139,8 +139,10 @@ func gemmBlocked(a, b operand, m, n, k int, alpha, beta float32, c []float32, ld
 }
 
 // macroKernel multiplies a packed mc x kc block of A by a packed kc x nc
-// block of B into C, one mr x nr tile at a time. Tiles that stick out of C
-// are computed into a local tile and copied.
+// block of B into C, one column of mr x nr tiles at a time: with AVX2 the
+// full tiles of a column take one assembly call and a last panel of 2 or 4
+// rows a narrower kernel; other tiles that stick out of C are computed into
+// a local tile and copied.
 func macroKernel(mc, nc, kc int, alpha float32, a, b []float32, accumulate bool, beta float32, c []float32, ldc int) {
 	for jr := 0; jr < nc; jr += nr {
 		nt := min(nr, nc-jr)
