@@ -208,6 +208,10 @@ func TestLiveFeedRendersImage(t *testing.T) {
 	test.AssertRendersToImage(t, "live.png", e.w.Canvas())
 }
 
+// BenchmarkApplyBacklog measures the Fyne goroutine's share of a backlog:
+// applying one batch of n graded scans (feed, view, grid refresh). The
+// thumbnails are made beforehand, as Post makes them on the sender's
+// goroutine; BenchmarkThumbnail measures that part.
 func BenchmarkApplyBacklog(b *testing.B) {
 	for _, n := range []int{100, 10000} {
 		b.Run(fmt.Sprint(n), func(b *testing.B) {
@@ -216,14 +220,29 @@ func BenchmarkApplyBacklog(b *testing.B) {
 			c := New(fyne.CurrentApp(), w, Options{FrameInterval: -1, Go: func(func(context.Context)) {}})
 			w.SetContent(c.Content())
 			w.Resize(fyne.NewSize(1280, 800))
-			evs := make([]Event, n)
 			s := testScan(1)
-			for i := range evs {
-				evs[i] = ScanGraded{Result: testResult(int64(i+1), "line-a", i%10, 0.9), Scan: s}
+			batch := make([]Event, n)
+			for i := range batch {
+				batch[i] = graded{result: testResult(int64(i+1), "line-a", i%10, 0.9), scan: s, thumb: thumbnail(s, thumbSide)}
 			}
 			b.ReportAllocs()
 			for b.Loop() {
-				c.Post(evs...)
+				c.apply(batch)
+			}
+		})
+	}
+}
+
+func BenchmarkThumbnail(b *testing.B) {
+	for _, side := range []int{28, 256} {
+		b.Run(fmt.Sprint(side), func(b *testing.B) {
+			s := Scan{Width: side, Height: side, Pix: make([]float32, side*side)}
+			for i := range s.Pix {
+				s.Pix[i] = float32(i%97) / 96
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				thumbnail(s, thumbSide)
 			}
 		})
 	}
