@@ -44,8 +44,11 @@ func BenchmarkInfer(b *testing.B) {
 					in := randomInput(m, batch)
 					out := make([]float32, batch*m.OutputSize())
 					ctx := context.Background()
-					if err := m.Infer(ctx, in, batch, out); err != nil {
-						b.Fatal(err)
+					// Warm up: plans for each concurrent worker get built.
+					for i := 0; i < 5; i++ {
+						if err := m.Infer(ctx, in, batch, out); err != nil {
+							b.Fatal(err)
+						}
 					}
 					b.ReportAllocs()
 					b.ResetTimer()
