@@ -44,7 +44,7 @@ func reportGflops(b *testing.B, m, n, k int) {
 func benchKernels(b *testing.B, f func(b *testing.B)) {
 	for _, set := range kernelSets() {
 		restore := selectKernels(set)
-		b.Run(set, f)
+		b.Run("kernel="+set, f) // benchstat -col /kernel puts them side by side
 		restore()
 	}
 }
