@@ -36,12 +36,12 @@ func (meanGrader) Classify(ctx context.Context, imgs []inference.Image) ([]infer
 	return out, nil
 }
 
-// BenchmarkEndToEndSQLite grades backlogs of 2,000 demo blob scans on an
-// SQLite file, from fetch to commit, and reports scans per second. Each
-// iteration inserts a new backlog (not timed) and runs a new Monitor until
-// it is idle (timed, including start-up and the final empty poll).
+// BenchmarkEndToEndSQLite grades backlogs of demo scans on an SQLite file,
+// from fetch to commit, and reports scans per second: 2,000 blob scans or
+// 500 points scans (784 point rows each) per iteration. Each iteration
+// inserts a new backlog (not timed) and runs a new Monitor until it is idle
+// (timed, including start-up and the final empty poll).
 func BenchmarkEndToEndSQLite(b *testing.B) {
-	const backlog = 2000
 	graders := []struct {
 		name string
 		g    func(testing.TB) monitor.Grader
@@ -49,42 +49,53 @@ func BenchmarkEndToEndSQLite(b *testing.B) {
 		{"mean", func(testing.TB) monitor.Grader { return meanGrader{} }},
 		{"mnist-8", func(tb testing.TB) monitor.Grader { return loadDemoModel(tb) }},
 	}
-	for _, gr := range graders {
-		for _, images := range []bool{false, true} {
-			b.Run(fmt.Sprintf("grader=%s/images=%v", gr.name, images), func(b *testing.B) {
-				ctx := context.Background()
-				dir := b.TempDir()
-				st := openDemoDB(b, ctx, filepath.Join(dir, "bench.db"))
-				defer st.Close()
-				cfg := monitor.Config{Store: st, Grader: gr.g(b), Sources: demoSources(time.Millisecond, 256)[:1]}
-				if images {
-					cfg.ImageDir = filepath.Join(dir, "images")
-				}
-				rng := rand.New(rand.NewPCG(7, 7))
-				scans := demoScans(rng, backlog)
-				b.ReportAllocs()
-				var graded int
-				for b.Loop() {
-					b.StopTimer()
-					if err := st.InsertDemoBlobScans(ctx, demoTables, scans); err != nil {
-						b.Fatal(err)
-					}
-					m, err := monitor.New(cfg)
-					if err != nil {
-						b.Fatal(err)
-					}
-					b.StartTimer()
-					if err := runUntilIdle(ctx, m); err != nil {
-						b.Fatal(err)
-					}
-					graded += int(m.Status()[0].Graded)
-				}
-				if graded != backlog*b.N {
-					b.Fatalf("graded %d scans; want %d", graded, backlog*b.N)
-				}
-				b.ReportMetric(float64(graded)/b.Elapsed().Seconds(), "scans/s")
-				b.ReportMetric(0, "ns/op")
-			})
+	for _, source := range []string{"blob", "points"} {
+		for _, gr := range graders {
+			for _, images := range []bool{false, true} {
+				b.Run(fmt.Sprintf("source=%s/grader=%s/images=%v", source, gr.name, images), func(b *testing.B) {
+					benchEndToEnd(b, source, gr.g(b), images)
+				})
+			}
 		}
 	}
+}
+
+func benchEndToEnd(b *testing.B, source string, g monitor.Grader, images bool) {
+	ctx := context.Background()
+	dir := b.TempDir()
+	st := openDemoDB(b, ctx, filepath.Join(dir, "bench.db"))
+	defer st.Close()
+	sources := demoSources(time.Millisecond, 256)
+	backlog, insert := 2000, st.InsertDemoBlobScans
+	if source == "points" {
+		sources = sources[1:]
+		backlog, insert = 500, st.InsertDemoPointScans
+	}
+	cfg := monitor.Config{Store: st, Grader: g, Sources: sources[:1]}
+	if images {
+		cfg.ImageDir = filepath.Join(dir, "images")
+	}
+	scans := demoScans(rand.New(rand.NewPCG(7, 7)), backlog)
+	b.ReportAllocs()
+	var graded int
+	for b.Loop() {
+		b.StopTimer()
+		if err := insert(ctx, demoTables, scans); err != nil {
+			b.Fatal(err)
+		}
+		m, err := monitor.New(cfg)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		if err := runUntilIdle(ctx, m); err != nil {
+			b.Fatal(err)
+		}
+		graded += int(m.Status()[0].Graded)
+	}
+	if graded != backlog*b.N {
+		b.Fatalf("graded %d scans; want %d", graded, backlog*b.N)
+	}
+	b.ReportMetric(float64(graded)/b.Elapsed().Seconds(), "scans/s")
+	b.ReportMetric(0, "ns/op")
 }
