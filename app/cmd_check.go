@@ -40,7 +40,12 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	} else {
 		fmt.Fprintf(stdout, "ok    database: %s, tables migrated\n", cfg.Database.Driver)
 		for _, s := range cfg.Sources {
-			p, err := st.Pending(ctx, s.StorageSource())
+			src := s.StorageSource()
+			if err := st.CheckSource(ctx, src); err != nil {
+				fail("source "+s.Name, err)
+				continue
+			}
+			p, err := st.Pending(ctx, src)
 			if err != nil {
 				fail("source "+s.Name, err)
 				continue

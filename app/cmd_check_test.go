@@ -28,6 +28,21 @@ func TestCheck(t *testing.T) {
 				t.Fatal(err)
 			}
 		}, 1, "FAIL  source demo-blob:"},
+		{"misspelt metadata column", func(t *testing.T, dir string, cfg *config.Config) {
+			cfg.Sources[1].Metadata[0] = "prodcut_id"
+			if err := cfg.Save(filepath.Join(dir, ConfigFile)); err != nil {
+				t.Fatal(err)
+			}
+		}, 1, "prodcut_id"},
+		{"bad image folder", func(t *testing.T, dir string, cfg *config.Config) {
+			if err := os.WriteFile(filepath.Join(dir, "afile"), nil, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			cfg.Images.Folder = "afile/images"
+			if err := cfg.Save(filepath.Join(dir, ConfigFile)); err != nil {
+				t.Fatal(err)
+			}
+		}, 1, "FAIL  images:"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
