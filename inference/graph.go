@@ -153,7 +153,7 @@ func compile(m *onnx.Model) (*graph, error) {
 		}
 		spec := inputSpec{name: in.Name, dt: dt, known: in.HasShape}
 		for _, d := range in.Shape {
-			if d.HasValue && d.Value > 0 {
+			if d.HasValue && d.Value >= 0 {
 				spec.shape = append(spec.shape, int(d.Value))
 			} else {
 				spec.shape = append(spec.shape, -1)

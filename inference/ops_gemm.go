@@ -88,9 +88,14 @@ func buildGemm(c *nodeCtx) error {
 	_, act := c.fusedOps(func(*value) bool { return false }) // a Relu only
 	ws := c.p.ws
 	c.run = func() error {
-		if pb != nil {
+		switch {
+		case len(y.f) == 0:
+			return nil
+		case k == 0:
+			clear(y.f)
+		case pb != nil:
 			ws.SgemmPackedB(ta != 0, m, alpha, a.f, a.shape[1], pb, 0, y.f, n)
-		} else {
+		default:
 			ws.Sgemm(ta != 0, tb != 0, m, n, k, alpha, a.f, a.shape[1], b.f, b.shape[1], 0, y.f, n)
 		}
 		switch {
@@ -183,9 +188,14 @@ func buildMatMul(c *nodeCtx) error {
 			return (len(s) == 1 && s[0] == n) || (len(s) == 2 && s[0] == 1 && s[1] == n)
 		})
 		c.run = func() error {
-			if pb != nil {
+			switch {
+			case len(y.f) == 0:
+				return nil
+			case k == 0:
+				clear(y.f)
+			case pb != nil:
 				ws.SgemmPackedB(false, rows, 1, a.f, k, pb, 0, y.f, n)
-			} else {
+			default:
 				ws.Sgemm(false, false, rows, n, k, 1, a.f, k, b.f, n, 0, y.f, n)
 			}
 			if bias != nil || act == kernels.ActReLU {
@@ -199,6 +209,10 @@ func buildMatMul(c *nodeCtx) error {
 	bc := newBcast(batch, as[:len(as)-2], bs[:len(bs)-2])
 	c.run = func() error {
 		if len(y.f) == 0 {
+			return nil
+		}
+		if k == 0 {
+			clear(y.f)
 			return nil
 		}
 		bc.each(func(o, ia, ib, cnt, sa, sb int) {
