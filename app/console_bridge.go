@@ -33,6 +33,21 @@ func (s consoleStore) ReviewQueue(ctx context.Context, threshold float32, limit 
 	return out, int(total), nil
 }
 
+// Recent implements ui.RecentLoader.
+func (s consoleStore) Recent(ctx context.Context, limit int) ([]ui.Result, error) {
+	rs, err := s.st.Results(ctx, storage.ResultFilter{Limit: limit})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]ui.Result, len(rs))
+	for i, r := range rs {
+		out[i] = uiResult(r)
+	}
+	return out, nil
+}
+
+var _ ui.RecentLoader = consoleStore{}
+
 func (s consoleStore) ResultByKey(ctx context.Context, source, key string) (ui.Result, error) {
 	r, err := s.st.ResultByKey(ctx, source, key)
 	if err != nil {

@@ -201,6 +201,13 @@ func (c *Console) Start(ctx context.Context) {
 	}()
 	c.review.reload()
 	c.dash.reload()
+	if rl, ok := c.opt.Store.(RecentLoader); ok {
+		n := c.opt.MaxThumbs
+		c.opt.Go(func(ctx context.Context) {
+			rs, err := rl.Recent(ctx, n)
+			c.adapter.post(recentLoaded{results: rs, err: err})
+		})
+	}
 }
 
 // clockTick refreshes relative times; every few ticks it also reloads the
@@ -252,6 +259,13 @@ func (c *Console) apply(batch []Event) {
 			c.adhoc.saved(e)
 		case notice:
 			c.status.notify(e.text)
+		case recentLoaded:
+			if e.err != nil {
+				c.showError("load recent results", e.err)
+			} else {
+				c.feed.prepend(e.results)
+				c.live.refresh()
+			}
 		case flagChanged:
 			c.review.reload()
 		case Notice:

@@ -97,8 +97,12 @@ type (
 		result Result
 		err    error
 	}
-	notice      struct{ text string }
-	flagChanged struct{}
+	notice       struct{ text string }
+	flagChanged  struct{}
+	recentLoaded struct {
+		results []Result // newest first
+		err     error
+	}
 )
 
 func (ScanGraded) event()    {}
@@ -116,3 +120,4 @@ func (countsLoaded) event()  {}
 func (overrideDone) event()  {}
 func (notice) event()        {}
 func (flagChanged) event()   {}
+func (recentLoaded) event()  {}

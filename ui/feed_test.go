@@ -247,3 +247,47 @@ func BenchmarkThumbnail(b *testing.B) {
 		})
 	}
 }
+
+func TestFeedPrependsRecentResults(t *testing.T) {
+	f := newFeedModel(100, 100)
+	f.add([]graded{{result: testResult(10, "line-a", 1, 0.9)}, {result: testResult(11, "line-a", 2, 0.9)}})
+	// Stored before the console started, newest first; 10 is already shown.
+	f.prepend([]Result{testResult(10, "line-a", 1, 0.9), testResult(9, "line-a", 3, 0.9), testResult(8, "line-b", 4, 0.9)})
+	var ids []int64
+	for i := range f.len() {
+		e, _ := f.at(i)
+		ids = append(ids, e.result.ID)
+	}
+	if want := []int64{11, 10, 9, 8}; fmt.Sprint(ids) != fmt.Sprint(want) {
+		t.Errorf("feed after prepend = %v; want %v (newest first, no duplicate)", ids, want)
+	}
+	f.add([]graded{{result: testResult(12, "line-a", 5, 0.9)}})
+	if e, _ := f.at(0); e.result.ID != 12 || f.len() != 5 {
+		t.Errorf("after a new scan: first %d, %d shown; want 12, 5", e.result.ID, f.len())
+	}
+}
+
+func TestConsoleStartLoadsRecentResults(t *testing.T) {
+	e := newTestEnv(t, fyne.NewSize(1280, 800))
+	store := &recentStore{fakeStore: e.store, recent: []Result{testResult(2, "line-a", 1, 0.9), testResult(1, "line-a", 7, 0.9)}}
+	e.c.opt.Store = store
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	e.c.Start(ctx)
+	e.q.drain()
+	if got := e.c.live.grid.Length(); got != 2 {
+		t.Fatalf("feed after Start = %d scans; want the 2 stored ones", got)
+	}
+	if en, _ := e.c.feed.at(0); en.result.ID != 2 {
+		t.Errorf("newest = %d; want 2", en.result.ID)
+	}
+}
+
+type recentStore struct {
+	*fakeStore
+	recent []Result
+}
+
+func (s *recentStore) Recent(_ context.Context, limit int) ([]Result, error) {
+	return s.recent[:min(limit, len(s.recent))], nil
+}

@@ -91,6 +91,34 @@ func (f *feedModel) note(r Result) {
 	}
 }
 
+// prepend puts results graded before the console started (newest first)
+// in front of the feed, skipping any it already holds. Their thumbnails are
+// loaded on demand.
+func (f *feedModel) prepend(newestFirst []Result) {
+	have := make(map[resultKey]bool, len(f.entries))
+	for _, e := range f.entries {
+		have[e.result.key()] = true
+	}
+	room := f.maxEntries - len(f.entries)
+	var older []feedEntry
+	for _, r := range newestFirst {
+		if len(older) >= room {
+			break
+		}
+		if !have[r.key()] {
+			older = append(older, feedEntry{result: r})
+			f.note(r)
+		}
+	}
+	slices.Reverse(older)
+	f.entries = append(older, f.entries...)
+	for i := range f.entries {
+		f.entries[i].seq = uint64(i)
+	}
+	f.nextSeq = uint64(len(f.entries))
+	f.rebuild() // seqs changed, so even a paused view is rebuilt
+}
+
 // rebuild recomputes the view from the entries and the filter.
 func (f *feedModel) rebuild() {
 	f.view = f.view[:0]

@@ -116,6 +116,14 @@ type ResultStore interface {
 	Counts(ctx context.Context, from, to time.Time) (Counts, error)
 }
 
+// RecentLoader gives the newest stored results, so that a console started
+// mid-shift shows what was graded before it opened. Optional: a Store that
+// also implements it is used for it.
+type RecentLoader interface {
+	// Recent returns up to limit results, newest first.
+	Recent(ctx context.Context, limit int) ([]Result, error)
+}
+
 // ScanLoader reloads a scan's matrix when the console no longer holds it
 // (older thumbnails, the detail view of an old result).
 type ScanLoader interface {
