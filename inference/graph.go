@@ -223,6 +223,9 @@ func (g *graph) declared(k int) ([]int, error) {
 		return nil, fmt.Errorf("input %q has no declared shape; the engine needs one to plan buffers", in.name)
 	}
 	s := append([]int(nil), in.shape...)
+	if len(s) > 0 && s[0] == 0 {
+		s[0] = -1 // some exporters write 0 for an unknown batch size
+	}
 	for d := range s {
 		if s[d] < 0 {
 			if d != 0 {
