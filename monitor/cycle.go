@@ -42,7 +42,7 @@ func (s *source) cycle(ctx context.Context, failures *int) (full bool, err error
 		if err != nil {
 			return false, fmt.Errorf("reconciliation sweep of source %s: %w", src.Name, err)
 		}
-		scans = merge(scans, extra)
+		scans = merge(scans, sweepable(src, extra, batch.Checkpoint))
 	}
 	if len(scans) > 0 {
 		if err := s.grade(ctx, scans, batch.Checkpoint, failures); err != nil {
@@ -55,6 +55,23 @@ func (s *source) cycle(ctx context.Context, failures *int) (full bool, err error
 	}
 	s.update(func(st *Status) { st.Idle = !full && s.pendingKnown && st.Pending == 0 })
 	return full, nil
+}
+
+// sweepable drops, in key mode, swept rows above the checkpoint: they
+// arrived after the fetch and the next fetch reads them, so grading them
+// now would grade them twice (harmless for the database, which keeps the
+// first result, but counted and announced twice).
+func sweepable(src storage.Source, extra []storage.Scan, cp storage.Checkpoint) []storage.Scan {
+	if src.Mode != storage.ModeKey {
+		return extra
+	}
+	out := extra[:0:0]
+	for _, sc := range extra {
+		if k, err := strconv.ParseInt(sc.Key, 10, 64); err != nil || k <= cp.Key {
+			out = append(out, sc)
+		}
+	}
+	return out
 }
 
 // merge appends the scans of extra whose keys are not in scans.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -229,5 +230,113 @@ func TestOnePollerPerSourceSQLite(t *testing.T) {
 	}
 	if none, many := unresolved(t, st, "demo_blob_scans", storage.DemoBlobSource); none != 0 || many != 0 {
 		t.Errorf("%d rows without result, %d with several; want 0, 0", none, many)
+	}
+}
+
+// TestDatabaseLockedSQLite: another connection holds the database's write
+// lock, from before the start or from just before a commit; the monitor
+// backs off (state backoff, the error visible), and once the lock is gone
+// it commits everything by itself, exactly once.
+func TestDatabaseLockedSQLite(t *testing.T) {
+	for _, tt := range []struct {
+		name      string
+		midway    bool   // lock after the monitor is running and idle
+		wantError string // in the status while locked
+	}{
+		{"locked at start", false, "database is locked"},
+		{"locked at commit", true, "(kept, retrying)"},
+	} {
+		t.Run(tt.name, func(t *testing.T) { testLocked(t, tt.midway, tt.wantError) })
+	}
+}
+
+func testLocked(t *testing.T, midway bool, wantError string) {
+	ctx := t.Context()
+	path := filepath.Join(t.TempDir(), "gw.db")
+	st := openDemoDB(t, ctx, path)
+	defer st.Close()
+	scans := demoScans(rand.New(rand.NewPCG(5, 5)), 200)
+	// The monitor's own connection gives up on a lock after 20 ms.
+	mst, err := storage.Open(ctx, storage.DriverSQLite, path+"?_pragma=busy_timeout(20)", storage.TableNames{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer mst.Close()
+	conn, err := st.DB().Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	lock := func() {
+		t.Helper()
+		if _, err := conn.ExecContext(ctx, "BEGIN EXCLUSIVE"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	interval := 5 * time.Millisecond
+	if midway {
+		interval = 300 * time.Millisecond // the next poll comes after lock()
+	} else {
+		if err := st.InsertDemoBlobScans(ctx, demoTables, scans); err != nil {
+			t.Fatal(err)
+		}
+		lock()
+	}
+	m, err := monitor.New(monitor.Config{Store: mst, Grader: meanGrader{}, BackoffMin: 10 * time.Millisecond, BackoffMax: 50 * time.Millisecond,
+		Sources: demoSources(interval, 256)[:1]})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sub := m.Subscribe(ctx, 16)
+	runCtx, stop := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { m.Run(runCtx); close(done) }()
+	defer func() { stop(); <-done }()
+	deadline := time.After(10 * time.Second)
+	if midway {
+		for !m.Idle() {
+			select {
+			case <-deadline:
+				t.Fatalf("not idle: %+v", m.Status()[0])
+			case <-time.After(time.Millisecond):
+			}
+		}
+		if err := st.InsertDemoBlobScans(ctx, demoTables, scans); err != nil {
+			t.Fatal(err)
+		}
+		lock()
+	}
+
+	var backoff monitor.Status
+	for backoff.State != monitor.StateBackoff {
+		select {
+		case ev := <-sub.C:
+			if s, ok := ev.(monitor.SourceStatus); ok {
+				backoff = s.Status
+			}
+		case <-deadline:
+			t.Fatalf("no backoff state while the database was locked; last status %+v", m.Status()[0])
+		}
+	}
+	if !strings.Contains(backoff.LastError, wantError) || backoff.NextPoll.IsZero() || backoff.Failures == 0 {
+		t.Errorf("status while locked = %+v; want an error with %q, a retry time and the failure count", backoff, wantError)
+	}
+	t.Logf("while locked: %s", backoff.LastError)
+	time.Sleep(200 * time.Millisecond) // several retries against the lock
+	if _, err := conn.ExecContext(ctx, "ROLLBACK"); err != nil {
+		t.Fatal(err)
+	}
+	for m.Status()[0].Graded < 200 || !m.Idle() {
+		select {
+		case <-deadline:
+			t.Fatalf("not caught up 10s after the lock was released: %+v", m.Status()[0])
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+	if none, many := unresolved(t, st, "demo_blob_scans", storage.DemoBlobSource); none != 0 || many != 0 {
+		t.Errorf("%d rows without result, %d with several; want 0, 0", none, many)
+	}
+	if s := m.Status()[0]; s.State != monitor.StateOK || s.Graded != 200 || s.LastError != "" {
+		t.Errorf("status after the lock = %+v; want ok, 200 graded, no error", s)
 	}
 }
