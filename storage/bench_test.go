@@ -125,3 +125,37 @@ func benchFetchEmpty(b *testing.B, settling bool) {
 		}
 	}
 }
+
+// BenchmarkFetchPoints measures FetchScans of a points source (784 point
+// rows per scan) per batch size, reported as scans/s.
+func BenchmarkFetchPoints(b *testing.B) {
+	for _, n := range []int{16, 256} {
+		b.Run(fmt.Sprintf("sqlite/batch=%d", n), func(b *testing.B) {
+			ctx := context.Background()
+			st, err := Open(ctx, DriverSQLite, filepath.Join(b.TempDir(), "bench.db"), TableNames{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer st.Close()
+			if err := st.Migrate(ctx); err != nil {
+				b.Fatal(err)
+			}
+			dt := DefaultDemoTables()
+			if err := st.CreateDemoSources(ctx, dt); err != nil {
+				b.Fatal(err)
+			}
+			if err := st.InsertDemoPointScans(ctx, dt, demoScans(n)); err != nil {
+				b.Fatal(err)
+			}
+			_, src := DemoSources(dt)
+			b.ReportAllocs()
+			for b.Loop() {
+				batch, err := st.FetchScans(ctx, src, n)
+				if err != nil || len(batch.Scans) != n {
+					b.Fatalf("FetchScans = %d scans, %v; want %d", len(batch.Scans), err, n)
+				}
+			}
+			b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "scans/s")
+		})
+	}
+}

@@ -98,7 +98,7 @@ func (s *Store) CreateDemoSources(ctx context.Context, t DemoTables) error {
 			{sql: `CREATE TABLE IF NOT EXISTS ` + q(blob) + ` (id INTEGER PRIMARY KEY AUTOINCREMENT, payload BLOB NOT NULL, ` + meta + `)`},
 			{sql: `CREATE TABLE IF NOT EXISTS ` + q(scans) + ` (id INTEGER PRIMARY KEY AUTOINCREMENT, ` + meta + `)`},
 			{sql: `CREATE TABLE IF NOT EXISTS ` + q(points) + ` (scan_id INTEGER NOT NULL REFERENCES ` + onTable(scans) + ` (id),
-	x INTEGER NOT NULL, y INTEGER NOT NULL, value REAL NULL, PRIMARY KEY (scan_id, y, x)) WITHOUT ROWID`},
+	x INTEGER NOT NULL, y INTEGER NOT NULL, value NUMERIC NULL, PRIMARY KEY (scan_id, y, x)) WITHOUT ROWID`},
 		}
 	}
 	for _, st := range stmts {
