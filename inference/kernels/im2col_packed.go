@@ -51,6 +51,20 @@ func im2colPacked(s ConvShape, src, dst, pad []float32) {
 		}
 		y, x := 0, 0 // output position of column j0
 		for j0 := 0; j0 < n; j0 += nr {
+			last := int(rowOff[kc-1])
+			panel := block[j0*kc : j0*kc+nr*kc]
+			if useAVX2 && sw == 1 && ow >= 8 {
+				// Each half of the panel is at most two runs; their
+				// offsets follow from (y, x) without a per-lane pass.
+				runs.fromPosition(y, x, j0, n, ow, sh*wp)
+				if last+runs.maxOff()+8 <= len(plane) {
+					runPanelAVX2(kc, &plane[0], &rowOff[0], &runs, &panel[0])
+					for x += nr; x >= ow; x -= ow {
+						y++
+					}
+					continue
+				}
+			}
 			maxBase := 0
 			ly, lx := y, x
 			for lane := range nr {
@@ -67,11 +81,9 @@ func im2colPacked(s ConvShape, src, dst, pad []float32) {
 				}
 			}
 			y, x = ly, lx
-			last := int(rowOff[kc-1])
 			if last+maxBase >= len(plane) {
 				panic(fmt.Sprintf("kernels: im2col tap %d outside input of %d floats (shape %+v)", last+maxBase, len(plane), s))
 			}
-			panel := block[j0*kc : j0*kc+nr*kc]
 			switch {
 			case !useAVX2:
 				gatherPanelGo(kc, plane, rowOff[:kc], &base, &mask, panel)
@@ -91,6 +103,38 @@ type panelRuns struct {
 	off   [4]int32  // offA of half 0, offB of half 0, offA of half 1, offB of half 1
 	maskB [nr]int32 // -1: lane comes from the B run
 	valid [nr]int32 // -1: lane is a real column, 0: zero padding
+}
+
+// fromPosition fills r for the panel whose first column j0 is output
+// position (y, x) of a stride-1 convolution with output rows of ow >= 8
+// columns and rowStride input floats between output rows: each half starts
+// a run at (y, x) and, if the output row ends inside the half, continues
+// with a run at the start of the next one. Columns from n on are invalid.
+func (r *panelRuns) fromPosition(y, x, j0, n, ow, rowStride int) {
+	for h := 0; h < 2; h++ {
+		l0 := 8 * h
+		offA := y*rowStride + x
+		offB := offA
+		t := ow - x // lanes left in this output row
+		if t < 8 {
+			offB = (y+1)*rowStride - t
+		}
+		for l := 0; l < 8; l++ {
+			r.maskB[l0+l] = 0
+			if l >= t {
+				r.maskB[l0+l] = -1
+			}
+			r.valid[l0+l] = 0
+			if j0+l0+l < n {
+				r.valid[l0+l] = -1
+			}
+		}
+		r.off[2*h], r.off[2*h+1] = int32(offA), int32(offB)
+		if x += 8; x >= ow {
+			x -= ow
+			y++
+		}
+	}
 }
 
 // build fills r from the column offsets of a panel and reports whether each
