@@ -43,11 +43,13 @@ var (
 
 type bufferPool sync.Pool
 
+// Get returns a pooled buffer, or nil for the encoder to make one.
 func (p *bufferPool) Get() *png.EncoderBuffer {
 	b, _ := (*sync.Pool)(p).Get().(*png.EncoderBuffer)
 	return b
 }
 
+// Put returns a buffer to the pool.
 func (p *bufferPool) Put(b *png.EncoderBuffer) { (*sync.Pool)(p).Put(b) }
 
 // EncodePNG writes m as an 8-bit grey PNG, compressed (fastest level)
