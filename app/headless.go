@@ -97,7 +97,7 @@ func RunHeadless(ctx context.Context, w *Workspace, opt HeadlessOptions, out io.
 		defer t.Stop()
 		idleC = t.C
 	}
-	var runErr error
+	var runErr, failErr error
 loop:
 	for {
 		select {
@@ -108,6 +108,10 @@ loop:
 		case <-idleC:
 			if w.Monitor.Idle() {
 				fmt.Fprintln(out, "idle: every source has caught up and nothing is pending")
+				cancel()
+			} else if err := stuck(w.Monitor.Status()); err != nil && failErr == nil {
+				// Waiting for idle would wait for ever.
+				failErr = err
 				cancel()
 			}
 		}
@@ -121,7 +125,26 @@ loop:
 	writeStatus(out, st)
 	fmt.Fprintf(out, "graded %d scans, rejected %d, in %s (%.1f scans/s)\n",
 		sum.Graded, sum.Rejected, sum.Elapsed.Round(time.Millisecond), float64(sum.Graded)/max(sum.Elapsed.Seconds(), 1e-9))
+	if runErr == nil {
+		runErr = failErr
+	}
 	return sum, runErr
+}
+
+// stuckFailures is how many cycles in a row a source may fail with an
+// error that needs attention before --until-idle gives up on it.
+const stuckFailures = 3
+
+// stuck returns an error naming the first source that keeps failing with
+// an error that is not transient (a missing table or column, no model), or
+// nil.
+func stuck(st []monitor.Status) error {
+	for _, s := range st {
+		if s.State == monitor.StateError && s.Failures >= stuckFailures {
+			return fmt.Errorf("source %s failed %d times in a row, last: %s; fix it and run again", s.Source, s.Failures, s.LastError)
+		}
+	}
+	return nil
 }
 
 // writeStatus prints one line per source.

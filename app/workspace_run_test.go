@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"math/rand/v2"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -187,4 +188,28 @@ func TestSimulateLine(t *testing.T) {
 	if n < 5 || n > 25 {
 		t.Errorf("demo line inserted %d scans in 1s at 20/s; want about 20", n)
 	}
+}
+
+// TestUntilIdleGivesUpOnBrokenSource checks that --until-idle does not
+// wait for ever when a source cannot be read: it exits 1 naming the source.
+func TestUntilIdleGivesUpOnBrokenSource(t *testing.T) {
+	dir := t.TempDir()
+	path, err := InitDemo(t.Context(), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Sources[1].Table = "no_such_table"
+	if err := cfg.Save(path); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	code, _, errOut := gw(t, "run", "--headless", "--config", path, "--until-idle", "--status-every", "0")
+	if code != 1 || !strings.Contains(errOut, "source demo-points failed") || !strings.Contains(errOut, "no_such_table") {
+		t.Errorf("run --until-idle with a missing table = exit %d, stderr %q; want 1 naming demo-points and the table", code, errOut)
+	}
+	t.Logf("gave up after %v", time.Since(start).Round(time.Millisecond))
 }
