@@ -251,3 +251,65 @@ func TestSymbolicImageSize(t *testing.T) {
 		t.Errorf("Probs = %v; want [0.25 0.25] (the mean of the image, twice)", got)
 	}
 }
+
+// TestShapeSubgraphFolds loads the flatten PyTorch exports with a dynamic
+// batch (Shape -> Gather -> Unsqueeze -> Concat -> Reshape) and checks the
+// subgraph folds per batch size, so that the batch stays free.
+func TestShapeSubgraphFolds(t *testing.T) {
+	w := make([]float32, 12*2)
+	for k := range w {
+		w[k] = float32(k%3) - 1
+	}
+	md := tModel{
+		nodes: []tNode{
+			{op: "Shape", inputs: []string{"x"}, outputs: []string{"s"}},
+			{op: "Gather", inputs: []string{"s", "zero"}, outputs: []string{"n"}, attrs: []tAttr{attrI("axis", 0)}},
+			{op: "Unsqueeze", inputs: []string{"n", "axes"}, outputs: []string{"n1"}},
+			{op: "Concat", inputs: []string{"n1", "minus1"}, outputs: []string{"shape"}, attrs: []tAttr{attrI("axis", 0)}},
+			{op: "Reshape", inputs: []string{"x", "shape"}, outputs: []string{"f"}},
+			{op: "Gemm", inputs: []string{"f", "w"}, outputs: []string{"y"}},
+		},
+		inits: []tInit{{name: "zero", ints: []int64{0}}, {name: "axes", dims: []int64{1}, ints: []int64{0}},
+			{name: "minus1", dims: []int64{1}, ints: []int64{-1}}, {name: "w", dims: []int64{12, 2}, data: w}},
+		inputs:  []tIO{{name: "x", dims: []int64{-1, 1, 3, 4}}},
+		outputs: []tIO{{name: "y"}},
+	}
+	m, err := Load(md.encode(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !m.Info().BatchFree {
+		t.Fatalf("BatchFree = false; want true")
+	}
+	p, err := m.get(4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var steps []string
+	for _, s := range p.steps {
+		steps = append(steps, s.node.OpType)
+	}
+	m.put(4, p)
+	if len(steps) != 1 || steps[0] != "Gemm" {
+		t.Errorf("plan steps = %v; want [Gemm] (the shape subgraph folded, Reshape an alias)", steps)
+	}
+	in := make([]float32, 4*12)
+	for k := range in {
+		in[k] = float32(k) / 10
+	}
+	out := make([]float32, 4*2)
+	if err := m.Infer(context.Background(), in, 4, out); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 4; i++ {
+		for j := 0; j < 2; j++ {
+			var want float32
+			for k := 0; k < 12; k++ {
+				want += in[i*12+k] * w[k*2+j]
+			}
+			if math.Abs(float64(out[i*2+j]-want)) > 1e-5 {
+				t.Errorf("y[%d][%d] = %g; want %g", i, j, out[i*2+j], want)
+			}
+		}
+	}
+}
