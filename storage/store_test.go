@@ -12,6 +12,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	mssql "github.com/microsoft/go-mssqldb"
 )
@@ -270,4 +271,22 @@ func hasKey(q url.Values, key string) bool {
 		}
 	}
 	return false
+}
+
+// TestOpenSQLServerUnreachable opens SQL Server on a closed local port:
+// the error names the driver, and is transient (the monitor retries).
+func TestOpenSQLServerUnreachable(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	st, err := Open(ctx, DriverSQLServer, "sqlserver://gw:unused@127.0.0.1:1?database=gw&dial+timeout=2&connection+timeout=5", TableNames{})
+	if err == nil {
+		st.Close()
+		t.Fatal("Open on a closed port = nil error; want a connection error")
+	}
+	if !strings.Contains(err.Error(), "connect to sqlserver database") {
+		t.Errorf("Open error = %v; want it to name the sqlserver database", err)
+	}
+	if !IsTransient(err) {
+		t.Errorf("IsTransient(%v) = false; want true (the server may come back)", err)
+	}
 }
