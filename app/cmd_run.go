@@ -13,11 +13,12 @@ func init() {
 
 // runRun is "gradewatch run [--headless] [--config FILE] [--until-idle]".
 func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := newFlags("run", "[--headless] [--config FILE] [--until-idle] [--status-every 10s]", stderr)
+	fs := newFlags("run", "[--headless] [--config FILE] [--until-idle] [--status-every 10s] [--simulate R]", stderr)
 	headless := fs.Bool("headless", false, "run the pipeline without the console")
 	cfgPath := fs.String("config", "", "configuration file (default: the demo workspace in the user's configuration folder)")
 	untilIdle := fs.Bool("until-idle", false, "with --headless, exit 0 once nothing is pending")
 	every := fs.Duration("status-every", 10*time.Second, "with --headless, interval between status lines (0: summary only)")
+	line := fs.Float64("simulate", 0, "with --headless on a demo workspace, keep inserting demo scans at this many per second")
 	if code := parseFlags(fs, args); code >= 0 {
 		return code
 	}
@@ -43,6 +44,19 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	defer w.Close()
+	if *line > 0 {
+		if !w.Config.Demo {
+			fmt.Fprintf(stderr, "gradewatch run: --simulate needs a demo workspace; %s is not one\n", path)
+			return 2
+		}
+		if *untilIdle {
+			fmt.Fprintln(stderr, "gradewatch run: --simulate never lets the line go idle; leave out --until-idle")
+			return 2
+		}
+		lineCtx, stop := context.WithCancel(ctx)
+		defer stop()
+		go SimulateLine(lineCtx, w.Store, *line, func(err error) { fmt.Fprintf(stderr, "gradewatch run: demo line: %v\n", err) })
+	}
 	if _, err := RunHeadless(ctx, w, HeadlessOptions{UntilIdle: *untilIdle, StatusEvery: *every}, stdout); err != nil {
 		fmt.Fprintf(stderr, "gradewatch run: %v\n", err)
 		return 1

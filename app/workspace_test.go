@@ -229,6 +229,7 @@ func TestCommandErrors(t *testing.T) {
 		{[]string{"run", "--until-idle", "--config", cfgPath}, 2, "--until-idle needs --headless"},
 		{[]string{"run", "--headless", "--config", filepath.Join(dir, "missing.json")}, 1, "no such file"},
 		{[]string{"run", "--bogus"}, 2, "flag provided but not defined"},
+		{[]string{"run", "--headless", "--config", cfgPath, "--simulate", "5", "--until-idle"}, 2, "never lets the line go idle"},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args[:1], " ")+" "+tt.wantErr, func(t *testing.T) {
