@@ -75,9 +75,13 @@ func runConsole(ctx context.Context, args []string, stderr io.Writer) int {
 	w.SetTitle("Gradewatch · " + filepath.Base(filepath.Dir(path)))
 	wire(ctx, &bg, c, ws, lock)
 	c.Start(ctx)
-	if c.Identity().Operator == "" {
-		c.AskOperator()
-	}
+	a.Lifecycle().SetOnStarted(func() {
+		// Asked once the window is up, so that the name field has the
+		// keyboard.
+		if c.Identity().Operator == "" {
+			c.AskOperator()
+		}
+	})
 	go func() {
 		<-ctx.Done()
 		fyne.Do(a.Quit)

@@ -46,7 +46,11 @@ func newReviewPanel(c *Console) *reviewPanel {
 		func(i widget.ListItemID, o fyne.CanvasObject) {
 			if i < len(p.items) {
 				r := p.items[i]
-				o.(*widget.Label).SetText(fmt.Sprintf("%s · %s · %s (%s)", r.Source, r.SourceKey, r.Grade, pct(r.Confidence, 0)))
+				text := fmt.Sprintf("%s · %s · %s (%s)", r.Source, r.SourceKey, r.Grade, pct(r.Confidence, 0))
+				if r.Flagged {
+					text += " · flagged"
+				}
+				o.(*widget.Label).SetText(text)
 			}
 		})
 	p.list.OnSelected = func(i widget.ListItemID) {
@@ -254,6 +258,7 @@ func (p *reviewPanel) askReason(it Result, grade string) {
 			d.Confirm()
 		}
 	}
+	f.note.onEscape = d.Hide
 	p.reasonDl = d
 	d.Resize(fyne.NewSize(420, 260))
 	d.Show()
@@ -264,14 +269,36 @@ func (p *reviewPanel) askReason(it Result, grade string) {
 type reasonForm struct {
 	root   fyne.CanvasObject
 	reason *widget.Select
-	note   *widget.Entry
+	note   *noteEntry
+}
+
+// noteEntry is the reason dialog's note field: Enter saves (OnSubmitted),
+// Escape cancels.
+type noteEntry struct {
+	widget.Entry
+	onEscape func()
+}
+
+func newNoteEntry() *noteEntry {
+	e := &noteEntry{}
+	e.ExtendBaseWidget(e)
+	return e
+}
+
+// TypedKey cancels the dialog on Escape and edits the note otherwise.
+func (e *noteEntry) TypedKey(ev *fyne.KeyEvent) {
+	if ev.Name == fyne.KeyEscape && e.onEscape != nil {
+		e.onEscape()
+		return
+	}
+	e.Entry.TypedKey(ev)
 }
 
 func newReasonForm(reasons []string) *reasonForm {
 	f := &reasonForm{}
 	f.reason = widget.NewSelect(reasons, nil)
 	f.reason.SetSelectedIndex(0)
-	f.note = widget.NewEntry()
+	f.note = newNoteEntry()
 	f.note.SetPlaceHolder("Note (optional), Enter to save")
 	f.root = container.NewVBox(widget.NewLabel("Reason"), f.reason, widget.NewLabel("Note"), f.note)
 	return f

@@ -170,8 +170,11 @@ func TestReviewKeys(t *testing.T) {
 	if p.reason == nil {
 		t.Fatal("Enter on 2 did not ask for a reason")
 	}
-	p.reasonDl.Hide()
+	p.reason.note.TypedKey(&fyne.KeyEvent{Name: fyne.KeyEscape})
 	e.q.drain()
+	if p.reason != nil {
+		t.Error("Escape in the note did not close the reason dialog")
+	}
 	if n := len(e.store.auditRows()); n != 1 || cur() != 4 {
 		t.Errorf("after Cancel: %d audit rows, current %d; want 1 row, still 4", n, cur())
 	}
