@@ -180,12 +180,19 @@ func (s *source) grade(ctx context.Context, scans []storage.Scan, cp storage.Che
 	return nil
 }
 
+// commitTimeout bounds one commit attempt. An attempt under way when ctx
+// ends is allowed to finish within it, so a graceful stop does not throw a
+// graded batch away.
+const commitTimeout = 10 * time.Second
+
 // commit stores the batch, retrying with backoff while it fails. It
-// returns an error only when ctx is done.
+// returns an error only when ctx is done before the batch is stored.
 func (s *source) commit(ctx context.Context, results []storage.Result, rejects []storage.Reject, cp storage.Checkpoint, failures *int) error {
 	src := s.cfg.Source
 	for {
-		err := s.m.cfg.Store.CommitBatch(ctx, src, results, rejects, cp)
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), commitTimeout)
+		err := s.m.cfg.Store.CommitBatch(cctx, src, results, rejects, cp)
+		cancel()
 		if err == nil {
 			return nil
 		}

@@ -43,9 +43,9 @@ func New(cfg Config) (*Monitor, error) {
 
 // Run polls every source, each in its own goroutine, until ctx is done,
 // then waits for the goroutines to finish their current step and returns
-// nil. A batch graded but not yet committed when ctx ends is not
-// committed; its scans are fetched and graded again on the next run. Run
-// may be called once.
+// nil. A commit under way when ctx ends is allowed to finish (for up to
+// 10 s); a batch still being fetched or graded is dropped, and its scans
+// are fetched and graded again on the next run. Run may be called once.
 func (m *Monitor) Run(ctx context.Context) error {
 	if !m.running.CompareAndSwap(false, true) {
 		return fmt.Errorf("monitor: Run called twice; create a new Monitor to run again")

@@ -421,3 +421,51 @@ func TestPointsSource(t *testing.T) {
 		t.Errorf("reject of points scan 2 = %q; want 5 missing", r)
 	}
 }
+
+// slowCommitStore holds every CommitBatch until release is closed, or
+// fails it when its ctx ends first.
+type slowCommitStore struct {
+	*fakeStore
+	entered chan struct{}
+	release chan struct{}
+}
+
+func (s *slowCommitStore) CommitBatch(ctx context.Context, src storage.Source, results []storage.Result, rejects []storage.Reject, cp storage.Checkpoint) error {
+	select {
+	case s.entered <- struct{}{}:
+	default:
+	}
+	select {
+	case <-s.release:
+		return s.fakeStore.CommitBatch(ctx, src, results, rejects, cp)
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// A graceful stop lets the commit under way finish.
+func TestStopFinishesCommitUnderWay(t *testing.T) {
+	f := &slowCommitStore{fakeStore: newFakeStore(100), entered: make(chan struct{}, 1), release: make(chan struct{})}
+	fill(f.fakeStore, "a", 1, 50)
+	m, err := New(Config{Store: f, Grader: &fakeGrader{name: "m", failPix: -1}, Sources: []SourceConfig{blobSource("a", time.Hour, 100)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		m.Run(ctx)
+		close(done)
+	}()
+	<-f.entered
+	cancel()
+	time.Sleep(20 * time.Millisecond) // the stop request is seen before the commit ends
+	close(f.release)
+	<-done
+	if _, res, _ := f.counts("a"); res != 50 {
+		t.Errorf("after a stop during the commit: %d results; want the 50 of the batch", res)
+	}
+	if st := m.Status()[0]; st.State != StateStopped {
+		t.Errorf("state after Run returned = %s; want stopped", st.State)
+	}
+}
