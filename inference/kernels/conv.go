@@ -87,6 +87,10 @@ func (s ConvShape) Validate() error {
 	case s.PadTop < 0 || s.PadLeft < 0 || s.PadBottom < 0 || s.PadRight < 0:
 		return fmt.Errorf("%w: conv pads %d,%d,%d,%d must not be negative",
 			ErrBadShape, s.PadTop, s.PadLeft, s.PadBottom, s.PadRight)
+	case !fits(maxFloats, s.InC, s.InH+s.PadTop+s.PadBottom, s.InW+s.PadLeft+s.PadRight) ||
+		!fits(maxFloats, s.InC, s.KH, s.KW, s.OutC) || !fits(maxFloats, s.InC, s.KH, s.KW, s.InH+s.PadTop+s.PadBottom, s.InW+s.PadLeft+s.PadRight):
+		return fmt.Errorf("%w: conv of %d channels %dx%d, kernel %dx%d, %d outputs is too large (over %d floats in a buffer)",
+			ErrBadShape, s.InC, s.InH, s.InW, s.KH, s.KW, s.OutC, maxFloats)
 	case s.OutH() <= 0 || s.OutW() <= 0:
 		return fmt.Errorf("%w: conv kernel %dx%d (dilation %dx%d) is larger than the padded input %dx%d",
 			ErrBadShape, s.KH, s.KW, one(s.DilH), one(s.DilW), s.InH+s.PadTop+s.PadBottom, s.InW+s.PadLeft+s.PadRight)
@@ -139,6 +143,27 @@ func Im2col(s ConvShape, src, col []float32) {
 			}
 		}
 	}
+}
+
+// maxFloats bounds every buffer a valid shape implies (input, weights,
+// im2col matrix), so that sizes cannot overflow and 32-bit gather offsets
+// suffice: 2^31-1 floats, 8 GiB.
+const maxFloats = 1<<31 - 1
+
+// fits reports whether the product of the non-negative factors is at most
+// limit, without overflowing.
+func fits(limit int, factors ...int) bool {
+	p := 1
+	for _, f := range factors {
+		if f < 0 {
+			return false
+		}
+		if f != 0 && p > limit/f {
+			return false
+		}
+		p *= f
+	}
+	return p <= limit
 }
 
 // ceilDiv returns ceil(a/b) for b > 0 and any sign of a.

@@ -138,6 +138,9 @@ func TestConvShapeValidate(t *testing.T) {
 		{InC: 1, InH: 5, InW: 5, OutC: 1, KH: 3, KW: 3, PadLeft: -1},
 		{InC: 1, InH: 2, InW: 5, OutC: 1, KH: 3, KW: 3},
 		{InC: 1, InH: 5, InW: 5, OutC: 1, KH: 3, KW: 3, DilW: 3},
+		{InC: 1 << 20, InH: 1 << 20, InW: 1 << 20, OutC: 1, KH: 1, KW: 1},    // input overflows
+		{InC: 8192, InH: 64, InW: 64, OutC: 16, KH: 11, KW: 11},              // im2col matrix too large
+		{InC: 1 << 62, InH: 1, InW: 1, OutC: 1 << 62, KH: 1, KW: 1, DilH: 1}, // products overflow int64
 	}
 	for _, s := range tests {
 		if err := s.Validate(); !errors.Is(err, ErrBadShape) {

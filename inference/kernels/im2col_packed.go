@@ -14,11 +14,12 @@ import (
 // A padded input is first copied into pad with the convolution's zero
 // borders (and a small tail margin), so that every tap is an in-bounds
 // read: element (p, j) of the matrix is plane[rowOff(p) + base(j)], one
-// offset per row and one per column. With stride 1 and output rows of 8 or more, each
-// 8-column half of a panel is at most two contiguous runs of the input and
-// is built with two loads and a blend (runPanelAVX2); otherwise with
-// VGATHERDPS, whose microcode is slow on recent Intel CPUs. dst must hold
-// packedColSize(s) floats and pad paddedSize(s).
+// offset per row and one per column. With stride 1 and output rows of 8 or
+// more, each 8-column half of a panel is at most two contiguous runs of the
+// input and is built with two loads and a blend (runPanelAVX2); otherwise
+// with VGATHERDPS, whose microcode is slow on recent Intel CPUs, or in Go
+// without AVX2. dst must hold packedColSize(s) floats and pad
+// paddedSize(s).
 func im2colPacked(s ConvShape, src, dst, pad []float32) {
 	oh, ow := s.OutH(), s.OutW()
 	n := oh * ow
