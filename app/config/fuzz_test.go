@@ -24,6 +24,9 @@ func FuzzParse(f *testing.F) {
 			}
 			return
 		}
+		if err := c.Tables.StorageTables().Validate(); err != nil {
+			t.Fatalf("tables accepted here but storage refuses them: %v", err)
+		}
 		for i, s := range c.Sources {
 			if err := s.StorageSource().Validate(); err != nil {
 				t.Fatalf("sources[%d] accepted here but storage refuses it: %v", i, err)
