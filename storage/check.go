@@ -54,7 +54,7 @@ func (s *Store) probe(ctx context.Context, table Ident, cols []Ident) error {
 	q := `SELECT ` + strings.Join(quoted, ", ") + ` FROM ` + s.d.quote(table) + ` WHERE 1 = 0`
 	rows, err := s.db.QueryContext(ctx, q)
 	if err != nil {
-		return fmt.Errorf("table %s with columns %s cannot be read: %w: check the table and column names in the configuration and the account's permissions",
+		return fmt.Errorf("table %s with columns %s cannot be read (check the table and column names in the configuration and the account's permissions): %w",
 			table, strings.Join(names, ", "), err)
 	}
 	return rows.Close()

@@ -98,7 +98,7 @@ func (s *Store) DB() *sql.DB { return s.db }
 func (s *Store) Ping(ctx context.Context) error {
 	if err := s.db.PingContext(ctx); err != nil {
 		if s.driver == DriverSQLServer && strings.Contains(strings.ToLower(err.Error()), "certificate") {
-			return fmt.Errorf("connect to sqlserver database: %w (the connection is encrypted: install the server's certificate on this PC, or set hostNameInCertificate; TrustServerCertificate=true only for a test server)", err)
+			return fmt.Errorf("connect to sqlserver database (the connection is encrypted: install the server's certificate on this PC, or set hostNameInCertificate; TrustServerCertificate=true only for a test server): %w", err)
 		}
 		return fmt.Errorf("connect to %s database: %w", s.driver, err)
 	}
