@@ -174,7 +174,7 @@ func (m *Model) validate() error {
 	}
 	p, err := g.build(shapes, nil)
 	if err != nil {
-		if !g.hasIntInputs() {
+		if !g.hasIntInputs() || !errors.Is(err, errDynamic) {
 			return fmt.Errorf("plan model for its declared input shapes: %w", err)
 		}
 		// Integer inputs may be shapes or axes whose values are only

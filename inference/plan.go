@@ -14,6 +14,10 @@ import (
 // implement.
 var ErrUnsupportedOp = errors.New("unsupported operator")
 
+// errDynamic is ErrUnsupportedOp for a shape, axes or pads input whose
+// value is only known at run time.
+var errDynamic = fmt.Errorf("%w (dynamic shape input)", ErrUnsupportedOp)
+
 // maxPlanElements bounds the memory one plan may allocate (float32 and
 // int64 elements together), so that a model with hostile shapes is refused
 // instead of exhausting memory.
@@ -110,7 +114,7 @@ func (c *nodeCtx) constInts(k int) ([]int64, error) {
 		return nil, err
 	}
 	if !v.konst {
-		return nil, fmt.Errorf("input %d (%q) must be a constant or computable from shapes at load time; dynamic values are not supported: %w", k, v.name, ErrUnsupportedOp)
+		return nil, fmt.Errorf("input %d (%q) must be a constant or computable from shapes at load time; dynamic values are not supported: %w", k, v.name, errDynamic)
 	}
 	return v.ints(), nil
 }
