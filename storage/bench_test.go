@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -64,6 +65,57 @@ func BenchmarkCommitBatch(b *testing.B) {
 			b.ReportMetric(float64(next*size)/b.Elapsed().Seconds(), "results/s")
 		})
 	}
+}
+
+// BenchmarkCommitBaseline is the plain way CommitBatch improves on: one
+// prepared INSERT ... ON CONFLICT DO NOTHING per result, in one
+// transaction, with the same values.
+func BenchmarkCommitBaseline(b *testing.B) {
+	const size = 1000
+	ctx := context.Background()
+	st, err := Open(ctx, DriverSQLite, filepath.Join(b.TempDir(), "bench.db"), TableNames{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	if err := st.Migrate(ctx); err != nil {
+		b.Fatal(err)
+	}
+	b.Run(fmt.Sprintf("sqlite-row-by-row/batch=%d", size), func(b *testing.B) {
+		b.ReportAllocs()
+		next := 0
+		for b.Loop() {
+			b.StopTimer()
+			batch := benchResults(next*size, size)
+			for i := range batch {
+				batch[i].Source = "bench"
+			}
+			b.StartTimer()
+			tx, err := st.DB().BeginTx(ctx, nil)
+			if err != nil {
+				b.Fatal(err)
+			}
+			ins, err := tx.PrepareContext(ctx, `INSERT INTO gw_results (`+quoteCols(st.d, "", resultColumns)+`) VALUES (`+strings.Repeat("?, ", len(resultColumns)-1)+`?) ON CONFLICT (source, source_key) DO NOTHING`)
+			if err != nil {
+				b.Fatal(err)
+			}
+			for _, r := range batch {
+				a := &args{d: st.d}
+				if err := addResultArgs(a, []Result{r}); err != nil {
+					b.Fatal(err)
+				}
+				if _, err := ins.ExecContext(ctx, a.list...); err != nil {
+					b.Fatal(err)
+				}
+			}
+			ins.Close()
+			if err := tx.Commit(); err != nil {
+				b.Fatal(err)
+			}
+			next++
+		}
+		b.ReportMetric(float64(next*size)/b.Elapsed().Seconds(), "results/s")
+	})
 }
 
 // BenchmarkFetchScansEmpty measures a poll of a key-mode source over 2,000
