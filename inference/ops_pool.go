@@ -20,6 +20,9 @@ func init() {
 // pooling uses the kernels package.
 func buildPool(isMax bool) opBuilder {
 	return func(c *nodeCtx) error {
+		if x := c.input(0); isMax && x != nil && x.dt == dtInt && c.opset >= 12 {
+			return buildMaxPoolInt(c, x)
+		}
 		x, err := c.needFloat(0)
 		if err != nil {
 			return err
@@ -195,4 +198,44 @@ func buildGlobalPool(isMax bool) opBuilder {
 		}
 		return nil
 	}
+}
+
+// buildMaxPoolInt is MaxPool on 8-bit integer tensors (opset 12 and
+// later): the values are pooled as float32, which holds every integer up
+// to 2^24 exactly; larger values are refused at run time.
+func buildMaxPoolInt(c *nodeCtx, x *value) error {
+	if c.wants(1) {
+		return fmt.Errorf("the Indices output of an integer MaxPool is not supported: %w", ErrUnsupportedOp)
+	}
+	fx := newFloat(x.name, x.shape)
+	if err := c.checkAlloc(fx.size()); err != nil {
+		return err
+	}
+	fx.konst = x.konst
+	c.in[0] = fx
+	if err := buildPool(true)(c); err != nil {
+		return err
+	}
+	fy := c.out[0]
+	y, err := c.newIntOut(0, fy.shape)
+	if err != nil {
+		return err
+	}
+	pool := c.run
+	c.run = func() error {
+		for k, v := range x.i {
+			if v > 1<<24 || v < -(1<<24) {
+				return fmt.Errorf("integer MaxPool input %d is too large to pool exactly", v)
+			}
+			fx.f[k] = float32(v)
+		}
+		if err := pool(); err != nil {
+			return err
+		}
+		for k, v := range fy.f {
+			y.i[k] = int64(v)
+		}
+		return nil
+	}
+	return nil
 }

@@ -125,6 +125,9 @@ func unary(mk func(c *nodeCtx) (func(x, y []float32), error)) opBuilder {
 // buildClip handles Clip with min/max attributes (opset < 11) or optional
 // scalar inputs (opset >= 11), read at run time.
 func buildClip(c *nodeCtx) error {
+	if x := c.input(0); x != nil && x.dt == dtInt && c.opset >= 12 {
+		return buildClipInt(c, x)
+	}
 	x, err := c.needFloat(0)
 	if err != nil {
 		return err
@@ -168,6 +171,35 @@ func buildClip(c *nodeCtx) error {
 				v = h
 			}
 			y.f[k] = v
+		}
+		return nil
+	}
+	return nil
+}
+
+// buildClipInt is Clip on integer tensors (opset 12 and later), with
+// optional integer scalar min and max inputs.
+func buildClipInt(c *nodeCtx, x *value) error {
+	loV, hiV := c.input(1), c.input(2)
+	for _, v := range []*value{loV, hiV} {
+		if v != nil && (v.dt != dtInt || v.size() != 1) {
+			return fmt.Errorf("min and max inputs of an integer Clip must be integer scalars; got %s %v", v.dt, v.shape)
+		}
+	}
+	y, err := c.newIntOut(0, x.shape)
+	if err != nil {
+		return err
+	}
+	c.run = func() error {
+		l, h := int64(math.MinInt64), int64(math.MaxInt64)
+		if loV != nil {
+			l = loV.i[0]
+		}
+		if hiV != nil {
+			h = hiV.i[0]
+		}
+		for k, v := range x.i {
+			y.i[k] = min(max(v, l), h)
 		}
 		return nil
 	}
