@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -467,5 +468,45 @@ func TestStopFinishesCommitUnderWay(t *testing.T) {
 	}
 	if st := m.Status()[0]; st.State != StateStopped {
 		t.Errorf("state after Run returned = %s; want stopped", st.State)
+	}
+}
+
+// countingStore counts the queries other than FetchScans.
+type countingStore struct {
+	*fakeStore
+	pending, unresolved atomic.Int64
+}
+
+func (c *countingStore) Pending(ctx context.Context, src storage.Source) (storage.Pending, error) {
+	c.pending.Add(1)
+	return c.fakeStore.Pending(ctx, src)
+}
+
+func (c *countingStore) FetchUnresolved(ctx context.Context, src storage.Source, limit int) ([]storage.Scan, error) {
+	c.unresolved.Add(1)
+	return c.fakeStore.FetchUnresolved(ctx, src, limit)
+}
+
+// A poll that finds nothing while nothing is pending costs one query
+// (FetchScans); the sweep adds one every SweepEvery cycles.
+func TestIdlePollCostsOneQuery(t *testing.T) {
+	c := &countingStore{fakeStore: newFakeStore(100)}
+	fill(c.fakeStore, "a", 1, 5)
+	m, err := New(Config{Store: c, Grader: &fakeGrader{name: "m", failPix: -1}, SweepEvery: 10, Sources: []SourceConfig{blobSource("a", 2*time.Millisecond, 100)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	start(t, m)
+	waitFor(t, "idle", m.Idle)
+	polls0, pending0, unresolved0 := len(c.pollTimes("a")), c.pending.Load(), c.unresolved.Load()
+	waitFor(t, "40 more polls", func() bool { return len(c.pollTimes("a")) >= polls0+40 })
+	polls, pending, unresolved := int64(len(c.pollTimes("a"))-polls0), c.pending.Load()-pending0, c.unresolved.Load()-unresolved0
+	// Each sweep cycle also counts pending (to keep Idle honest): at most
+	// polls/10 + 1 of each.
+	if limit := polls/10 + 1; pending > limit || unresolved > limit {
+		t.Errorf("%d idle polls made %d pending counts and %d sweeps; want at most %d of each (one every 10 cycles)", polls, pending, unresolved, limit)
+	}
+	if unresolved == 0 {
+		t.Errorf("%d idle polls made no sweep; want one every 10 cycles", polls)
 	}
 }

@@ -153,6 +153,7 @@ func (s *source) fail(err error, failures int, next time.Time) {
 		st.LastErrorAt = now
 		st.Failures = failures
 		st.NextPoll = next
+		st.Idle = false // unknown until a cycle succeeds
 	})
 }
 

@@ -55,8 +55,8 @@ type Status struct {
 	ImageError string
 	// Model is the name of the model that graded the last batch.
 	Model string
-	// Idle is true when the last cycle found no more than a partial batch
-	// and nothing was pending: the source is caught up.
+	// Idle is true when the last cycle succeeded, found no more than a
+	// partial batch and nothing was pending: the source is caught up.
 	Idle bool
 }
 
