@@ -230,6 +230,16 @@ func testDemoBlob(e *env) {
 			t.Errorf("scan %d metadata = %v; want true_label %s, product_id %s, created_at", i, sc.Metadata, scans[i].TrueLabel, scans[i].ProductID)
 		}
 	}
+	one, err := e.st.FetchScan(e.ctx, blob, b.Scans[1].Key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(b.Scans[1], one); diff != "" {
+		t.Errorf("FetchScan(%s) (-from FetchScans +got):\n%s", b.Scans[1].Key, diff)
+	}
+	if _, err := e.st.FetchScan(e.ctx, blob, "999"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("FetchScan of a missing key = %v; want ErrNotFound", err)
+	}
 	if err := e.st.InsertDemoBlobScans(e.ctx, dt, []DemoScan{{Pix: []byte{1}}}); err == nil {
 		t.Error("InsertDemoBlobScans with 1 pixel = nil; want an error")
 	}
@@ -266,6 +276,13 @@ func testDemoPoints(e *env) {
 		if sc.Metadata["true_label"] != scans[i].TrueLabel {
 			t.Errorf("scan %d true_label = %q; want %q", i, sc.Metadata["true_label"], scans[i].TrueLabel)
 		}
+	}
+	one, err := e.st.FetchScan(e.ctx, pts, b.Scans[0].Key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(b.Scans[0], one); diff != "" {
+		t.Errorf("FetchScan of a points scan (-from FetchScans +got):\n%s", diff)
 	}
 }
 

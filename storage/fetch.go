@@ -203,6 +203,27 @@ func (s *Store) FetchUnresolved(ctx context.Context, src Source, limit int) ([]S
 	return scans, nil
 }
 
+// FetchScan reads one source row by key, with its points, whatever its
+// state: the console's way back to the raw measurements of an old result.
+// It claims nothing. A key with no row returns ErrNotFound.
+func (s *Store) FetchScan(ctx context.Context, src Source, key string) (Scan, error) {
+	c, err := src.compile()
+	if err != nil {
+		return Scan{}, err
+	}
+	a := &args{d: s.d}
+	q := s.d.quote
+	st := stmt{sql: `SELECT ` + c.selectList(s.d, "s.", false) + ` FROM ` + q(c.table) + ` AS s WHERE s.` + q(c.key) + ` = ` + a.add(key), args: a.list}
+	scans, _, err := s.queryScans(ctx, c, st, false)
+	switch {
+	case err != nil:
+		return Scan{}, fmt.Errorf("read scan %s of source %q: %w", key, c.Name, err)
+	case len(scans) == 0:
+		return Scan{}, fmt.Errorf("scan %s of source %q: %w", key, c.Name, ErrNotFound)
+	}
+	return scans[0], nil
+}
+
 // Pending counts the rows of src that have neither a result nor a reject,
 // with the oldest such key (and its time if src.CreatedAtColumn is set and
 // holds a time the driver or the SQLite time layouts can read).

@@ -121,6 +121,7 @@ func recordAll(t *testing.T, d dialect, driverName string) []recorded {
 			_ = st.loadPoints(ctx, c, []Scan{{Key: "7"}})
 		}
 		_, _ = st.FetchUnresolved(ctx, src, 10)
+		_, _ = st.FetchScan(ctx, src, "7")
 		_, _ = st.Pending(ctx, src)
 		_ = st.CommitBatch(ctx, src, res, rej, Checkpoint{Key: 9, Rowversion: []byte{0, 0, 0, 0, 0, 0, 0, 9}})
 	}
