@@ -42,6 +42,8 @@ type dialect interface {
 
 	// migrations returns the schema migrations, in version order.
 	migrations(t tableIdents) []migration
+	// tableExists counts (0 or 1) the tables named t.
+	tableExists(t Ident) stmt
 	// createVersionTable creates the schema version table if missing.
 	createVersionTable(t tableIdents) stmt
 	// lockMigrations serialises concurrent Migrate calls within a

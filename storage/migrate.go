@@ -13,10 +13,6 @@ import (
 // tables. Concurrent Migrate calls (two consoles starting) wait for each
 // other.
 func (s *Store) Migrate(ctx context.Context) error {
-	vt := s.d.createVersionTable(s.t)
-	if _, err := s.db.ExecContext(ctx, vt.sql, vt.args...); err != nil {
-		return fmt.Errorf("migrate: create %s: %w", s.t.schemaVersion, err)
-	}
 	for _, m := range s.d.migrations(s.t) {
 		if err := s.apply(ctx, m); err != nil {
 			return fmt.Errorf("migrate to version %d (%s): %w", m.version, m.description, err)
@@ -36,6 +32,12 @@ func (s *Store) apply(ctx context.Context, m migration) error {
 		if _, err := tx.ExecContext(ctx, lock); err != nil {
 			return fmt.Errorf("wait for another migration: %w", err)
 		}
+	}
+	// Created inside the locked transaction: two consoles starting on a new
+	// database must not both find it missing.
+	vt := s.d.createVersionTable(s.t)
+	if _, err := tx.ExecContext(ctx, vt.sql, vt.args...); err != nil {
+		return fmt.Errorf("create %s: %w", s.t.schemaVersion, err)
 	}
 	var done int
 	a := &args{d: s.d}
@@ -60,11 +62,15 @@ func (s *Store) apply(ctx context.Context, m migration) error {
 }
 
 // SchemaVersion returns the highest applied migration version, 0 if none
-// (or if Migrate never ran).
+// (or if Migrate never ran). It changes nothing.
 func (s *Store) SchemaVersion(ctx context.Context) (int, error) {
-	vt := s.d.createVersionTable(s.t)
-	if _, err := s.db.ExecContext(ctx, vt.sql, vt.args...); err != nil {
-		return 0, fmt.Errorf("read schema version: create %s: %w", s.t.schemaVersion, err)
+	ex := s.d.tableExists(s.t.schemaVersion)
+	var n int
+	if err := s.db.QueryRowContext(ctx, ex.sql, ex.args...).Scan(&n); err != nil {
+		return 0, fmt.Errorf("read schema version: look for %s: %w", s.t.schemaVersion, err)
+	}
+	if n == 0 {
+		return 0, nil
 	}
 	var v sql.NullInt64
 	q := `SELECT MAX(version) FROM ` + s.d.quote(s.t.schemaVersion)

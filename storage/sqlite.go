@@ -38,6 +38,17 @@ func (sqliteDialect) ago(a *args, d time.Duration) string {
 // rows, past which longer statements stop paying off.
 func (sqliteDialect) maxRows(cols int) int { return min(500, 32000/cols) }
 
+func (d sqliteDialect) tableExists(t Ident) stmt {
+	schema := t.Schema
+	if schema == "" {
+		schema = "main"
+	}
+	return stmt{
+		sql:  `SELECT COUNT(*) FROM ` + d.quote(Ident{Name: schema}) + `.sqlite_master WHERE type = 'table' AND name = ?1`,
+		args: []any{t.Name},
+	}
+}
+
 func (d sqliteDialect) createVersionTable(t tableIdents) stmt {
 	return stmt{sql: `CREATE TABLE IF NOT EXISTS ` + d.quote(t.schemaVersion) + ` (
 	version INTEGER PRIMARY KEY,

@@ -49,6 +49,10 @@ IF @rc < 0 THROW 51002, N'another Gradewatch has been migrating this database fo
 // rows of a table value constructor.
 func (sqlserverDialect) maxRows(cols int) int { return min(1000, 2000/cols) }
 
+func (d sqlserverDialect) tableExists(t Ident) stmt {
+	return stmt{sql: `SELECT CASE WHEN OBJECT_ID(@p1, N'U') IS NULL THEN 0 ELSE 1 END`, args: []any{d.quote(t)}}
+}
+
 func (d sqlserverDialect) createVersionTable(t tableIdents) stmt {
 	return stmt{
 		sql: `IF OBJECT_ID(@p1, N'U') IS NULL CREATE TABLE ` + d.quote(t.schemaVersion) + ` (

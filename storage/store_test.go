@@ -290,3 +290,23 @@ func TestOpenSQLServerUnreachable(t *testing.T) {
 		t.Errorf("IsTransient(%v) = false; want true (the server may come back)", err)
 	}
 }
+
+func TestSchemaVersionBeforeMigrate(t *testing.T) {
+	ctx := context.Background()
+	for _, tables := range []TableNames{{}, {SchemaVersion: "main.v"}} {
+		st, err := Open(ctx, DriverSQLite, filepath.Join(t.TempDir(), "gw.db"), tables)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v, err := st.SchemaVersion(ctx); err != nil || v != 0 {
+			t.Errorf("SchemaVersion before Migrate (%+v) = %d, %v; want 0", tables, v, err)
+		}
+		if err := st.Migrate(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if v, err := st.SchemaVersion(ctx); err != nil || v != st.LatestSchemaVersion() {
+			t.Errorf("SchemaVersion after Migrate (%+v) = %d, %v; want %d", tables, v, err, st.LatestSchemaVersion())
+		}
+		st.Close()
+	}
+}
