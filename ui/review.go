@@ -59,7 +59,9 @@ func newReviewPanel(c *Console) *reviewPanel {
 			p.pending = ""
 			p.showCurrent()
 		}
-		c.win.Canvas().Focus(p)
+		if c.tabs != nil && c.tabs.Selected() == c.reviewTb {
+			c.win.Canvas().Focus(p)
+		}
 	}
 	p.counts = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	p.choice = widget.NewLabel("")
