@@ -35,22 +35,30 @@ func buildDropout(c *nodeCtx) error {
 		return err
 	}
 	if c.opset < 7 {
-		isTest, err := c.attrInt("is_test", 0)
-		if err != nil {
+		// The engine always behaves as is_test=1; the attribute is only
+		// checked for its type.
+		if _, err := c.attrInt("is_test", 0); err != nil {
 			return err
 		}
-		_ = isTest // inference only: the engine always behaves as is_test=1
 	}
 	if t := c.input(2); t != nil {
 		if !t.konst {
-			return fmt.Errorf("training_mode input must be a constant: %w", ErrUnsupportedOp)
+			return fmt.Errorf("training_mode input must be a constant: %w", errDynamic)
 		}
-		ratio := float32(0.5)
-		if r := c.input(1); r != nil && r.konst && r.dt == dtFloat && len(r.f) == 1 {
-			ratio = r.f[0]
-		}
-		if tm := t.ints(); len(tm) == 1 && tm[0] != 0 && ratio != 0 {
-			return fmt.Errorf("training_mode is true, which drops random values; inference needs training_mode false: %w", ErrUnsupportedOp)
+		r := c.input(1)
+		if tm := t.ints(); len(tm) == 1 && tm[0] != 0 {
+			// Training mode drops random values, unless the ratio is 0.
+			switch {
+			case r == nil || r.dt != dtFloat || r.size() != 1 || (r.konst && r.f[0] != 0):
+				return fmt.Errorf("training_mode is true with a ratio that is not 0, which drops random values; inference needs training_mode false: %w", ErrUnsupportedOp)
+			case !r.konst:
+				c.run = func() error {
+					if r.f[0] != 0 {
+						return fmt.Errorf("training_mode is true and ratio is %g, which drops random values; inference needs training_mode false or ratio 0: %w", r.f[0], ErrUnsupportedOp)
+					}
+					return nil
+				}
+			}
 		}
 	}
 	c.setOut(0, x.alias("", x.shape))
