@@ -158,3 +158,39 @@ func truncate(s string, n int) string {
 	}
 	return s[:n]
 }
+
+// ReleaseClaims hands claimed rows of a claim-mode source back to the
+// queue (status pending) without grading them, so another console can take
+// them at once instead of after the lease: call it when stopping with
+// claimed scans not yet committed. Rows already done, rejected or claimed
+// by another console (when src.ClaimedByColumn is set) are left alone.
+func (s *Store) ReleaseClaims(ctx context.Context, src Source, keys []string) error {
+	c, err := src.compile()
+	if err != nil {
+		return err
+	}
+	if c.Mode != ModeClaim {
+		return fmt.Errorf("release claims of source %q: it is in %s mode, not claim mode", c.Name, c.Mode)
+	}
+	const chunk = 1000 // SQL Server takes at most 2,100 parameters
+	q := s.d.quote
+	for i := 0; i < len(keys); i += chunk {
+		part := keys[i:min(i+chunk, len(keys))]
+		a := &args{d: s.d}
+		pending, claimed := a.add(StatusPending), a.add(StatusClaimed)
+		mine := ""
+		if c.claimedBy != (Ident{}) {
+			mine = ` AND ` + q(c.claimedBy) + ` = ` + a.add(ownerID())
+		}
+		ph := make([]string, len(part))
+		for j, k := range part {
+			ph[j] = a.add(k)
+		}
+		sqlText := `UPDATE ` + q(c.table) + ` SET ` + q(c.status) + ` = ` + pending + ` WHERE ` + q(c.status) + ` = ` + claimed + mine +
+			` AND ` + q(c.key) + ` IN (` + strings.Join(ph, ", ") + `)`
+		if _, err := s.db.ExecContext(ctx, sqlText, a.list...); err != nil {
+			return fmt.Errorf("release claims of source %q: %w", c.Name, err)
+		}
+	}
+	return nil
+}

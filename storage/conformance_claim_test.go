@@ -51,6 +51,31 @@ func testClaimMode(e *env) {
 	}
 }
 
+func testReleaseClaims(e *env) {
+	t := e.t
+	e.createKeyTable(e.name("src"))
+	e.insertRows(e.name("src"), 1, 2, 3)
+	src := keySource("s", e.name("src"), ModeClaim)
+	b, err := e.st.FetchScans(e.ctx, src, 10)
+	if err != nil || len(b.Scans) != 3 {
+		t.Fatalf("claim = %v, %v; want 3 scans", keysOf(b.Scans), err)
+	}
+	if err := e.st.CommitBatch(e.ctx, src, resultsFor(b.Scans[:1], 0.9), nil, b.Checkpoint); err != nil {
+		t.Fatal(err)
+	}
+	// Stopping with keys 2 and 3 in hand (and 1 already done).
+	if err := e.st.ReleaseClaims(e.ctx, src, []string{"1", "2", "3"}); err != nil {
+		t.Fatal(err)
+	}
+	b, err = e.st.FetchScans(e.ctx, src, 10)
+	if diff := cmp.Diff([]string{"2", "3"}, keysOf(b.Scans)); err != nil || diff != "" {
+		t.Errorf("claim after release = %v, %v; want 2 and 3 at once (%s)", keysOf(b.Scans), err, diff)
+	}
+	if err := e.st.ReleaseClaims(e.ctx, keySource("s", e.name("src"), ModeKey), []string{"1"}); err == nil {
+		t.Error("ReleaseClaims of a key-mode source = nil; want an error")
+	}
+}
+
 func testClaimLeaseExpiry(e *env) {
 	t := e.t
 	e.createKeyTable(e.name("src"))

@@ -27,6 +27,7 @@ func TestConformance(t *testing.T) {
 		{"rejects are not read again", testRejects},
 		{"claim mode claims once and marks done", testClaimMode},
 		{"claim mode lease expiry", testClaimLeaseExpiry},
+		{"claim mode release on stop", testReleaseClaims},
 		{"claim mode concurrent claimers", testClaimConcurrent},
 		{"pending count and oldest", testPending},
 		{"override appends audit and sets final grade", testOverride},

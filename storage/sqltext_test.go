@@ -122,6 +122,7 @@ func recordAll(t *testing.T, d dialect, driverName string) []recorded {
 		}
 		_, _ = st.FetchUnresolved(ctx, src, 10)
 		_, _ = st.FetchScan(ctx, src, "7")
+		_ = st.ReleaseClaims(ctx, src, []string{"7"})
 		_, _ = st.Pending(ctx, src)
 		_ = st.CommitBatch(ctx, src, res, rej, Checkpoint{Key: 9, Rowversion: []byte{0, 0, 0, 0, 0, 0, 0, 9}})
 	}
