@@ -66,20 +66,22 @@ func (s *strictTime) Scan(v any) error {
 	case time.Time:
 		s.t = x.UTC()
 		return nil
-	case string, []byte:
-		text := fmt.Sprint(x)
-		if b, ok := x.([]byte); ok {
-			text = string(b)
-		}
-		t, err := time.Parse(sqliteTimeLayout, text)
-		if err != nil {
-			return fmt.Errorf("time %q is not in the layout %q", text, sqliteTimeLayout)
-		}
-		s.t = t.UTC()
-		return nil
+	case string:
+		return s.parse(x)
+	case []byte:
+		return s.parse(string(x))
 	default:
 		return fmt.Errorf("time column holds %T, not a time", v)
 	}
+}
+
+func (s *strictTime) parse(text string) error {
+	t, err := time.Parse(sqliteTimeLayout, text)
+	if err != nil {
+		return fmt.Errorf("time %q is not in the layout %q", text, sqliteTimeLayout)
+	}
+	s.t = t.UTC()
+	return nil
 }
 
 // addResultArgs appends the values of rows in resultColumns order.
