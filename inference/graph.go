@@ -26,6 +26,7 @@ var ops = map[string]opBuilder{}
 type inputSpec struct {
 	name  string
 	dt    dtype
+	onnx  onnx.DataType // the declared element type
 	shape []int // -1 where the dimension is symbolic or unknown
 	known bool  // whether the model declares a shape
 }
@@ -37,6 +38,7 @@ type graph struct {
 	consts  map[string]*value // initializers, shared read-only by all plans
 	inputs  []inputSpec
 	outputs []string
+	outInfo []onnx.ValueInfo // declared graph outputs
 	nodes   []*onnx.Node
 	// fused holds what Conv and Gemm nodes apply themselves (a bias Add,
 	// a Relu); the nodes they absorb become aliases of their input
@@ -151,7 +153,7 @@ func compile(m *onnx.Model) (*graph, error) {
 		if err != nil {
 			return nil, fmt.Errorf("input %q: %w", in.Name, err)
 		}
-		spec := inputSpec{name: in.Name, dt: dt, known: in.HasShape}
+		spec := inputSpec{name: in.Name, dt: dt, onnx: in.ElemType, known: in.HasShape}
 		for _, d := range in.Shape {
 			if d.HasValue && d.Value >= 0 {
 				spec.shape = append(spec.shape, int(d.Value))
@@ -194,6 +196,7 @@ func compile(m *onnx.Model) (*graph, error) {
 		}
 		g.outputs = append(g.outputs, o.Name)
 	}
+	g.outInfo = gr.Outputs
 	g.fuse()
 	return g, nil
 }

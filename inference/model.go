@@ -162,7 +162,7 @@ func Load(data []byte, side []byte) (*Model, error) {
 func (m *Model) validate() error {
 	g := m.g
 	for _, in := range g.inputs {
-		m.info.Inputs = append(m.info.Inputs, TensorInfo{Name: in.name, Shape: freeBatch(in.shape), Type: in.dt.String()})
+		m.info.Inputs = append(m.info.Inputs, TensorInfo{Name: in.name, Shape: freeBatch(in.shape), Type: typeName(in.onnx, in.dt)})
 	}
 	shapes := make([][]int, len(g.inputs))
 	for k := range g.inputs {
@@ -179,8 +179,16 @@ func (m *Model) validate() error {
 		}
 		// Integer inputs may be shapes or axes whose values are only
 		// known at run time: such models are checked when Run is called.
-		for _, o := range g.outputs {
-			m.info.Outputs = append(m.info.Outputs, TensorInfo{Name: o})
+		for _, o := range g.outInfo {
+			ti := TensorInfo{Name: o.Name, Type: typeName(o.ElemType, dtFloat)}
+			for _, d := range o.Shape {
+				v := -1
+				if d.HasValue {
+					v = int(d.Value)
+				}
+				ti.Shape = append(ti.Shape, v)
+			}
+			m.info.Outputs = append(m.info.Outputs, ti)
 		}
 		return nil
 	}
@@ -191,8 +199,8 @@ func (m *Model) validate() error {
 			return fmt.Errorf("dry run on zeros: %w", err)
 		}
 	}
-	for _, o := range p.outputs {
-		m.info.Outputs = append(m.info.Outputs, TensorInfo{Name: o.name, Shape: freeBatch(o.shape), Type: o.dt.String()})
+	for k, o := range p.outputs {
+		m.info.Outputs = append(m.info.Outputs, TensorInfo{Name: o.name, Shape: freeBatch(o.shape), Type: typeName(g.outInfo[k].ElemType, o.dt)})
 	}
 	if len(g.inputs) != 1 || len(shapes[0]) == 0 || shapes[0][0] != 1 || len(p.outputs[0].shape) == 0 {
 		return nil // not a per-image model: only Run applies
@@ -274,6 +282,21 @@ func endsInSoftmax(g *graph) bool {
 	return false
 }
 
+// typeName names an element type as Go does (float32, int64, uint8,
+// bool), from the declared ONNX type or, when none is declared, from the
+// engine's storage type.
+func typeName(d onnx.DataType, dt dtype) string {
+	switch d {
+	case onnx.Float:
+		return "float32"
+	case onnx.Undefined:
+		return dt.String()
+	case onnx.Bool:
+		return "bool"
+	}
+	return strings.ToLower(d.String())
+}
+
 func freeBatch(s []int) []int {
 	out := append([]int(nil), s...)
 	if len(out) > 0 {
@@ -344,7 +367,7 @@ func (m *Model) OutputSize() int { return m.outSize }
 // split across the threads set by SetThreads. Infer does not allocate once
 // plans for the batch sizes and concurrency used exist.
 func (m *Model) Infer(ctx context.Context, in []float32, batch int, out []float32) error {
-	if m.inSize == 0 || m.g.inputs[0].dt != dtFloat || m.info.Outputs[0].Type != dtFloat.String() {
+	if m.inSize == 0 || m.g.inputs[0].dt != dtFloat || m.info.Outputs[0].Type != "float32" {
 		return fmt.Errorf("infer: the model must have one float input with a batch dimension and a float first output")
 	}
 	if batch < 0 || len(in) != batch*m.inSize || len(out) != batch*m.outSize {
