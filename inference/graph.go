@@ -27,8 +27,8 @@ type inputSpec struct {
 	name  string
 	dt    dtype
 	onnx  onnx.DataType // the declared element type
-	shape []int // -1 where the dimension is symbolic or unknown
-	known bool  // whether the model declares a shape
+	shape []int         // -1 where the dimension is symbolic or unknown
+	known bool          // whether the model declares a shape
 }
 
 // graph is a decoded model checked once at load time; plans are built
