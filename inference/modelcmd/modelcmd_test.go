@@ -135,6 +135,33 @@ func TestGrade(t *testing.T) {
 			t.Errorf("grade output lacks %q:\n%s", w, out)
 		}
 	}
+	// --json prints one object per image with all class probabilities.
+	code, out, errOut = run(t, grade, append([]string{"--json"}, args...)...)
+	if code != 0 {
+		t.Fatalf("grade --json = exit %d: %s", code, errOut)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != 3 {
+		t.Fatalf("grade --json printed %d lines; want 3:\n%s", len(lines), out)
+	}
+	for k, line := range lines {
+		var p struct {
+			File       string             `json:"file"`
+			Label      string             `json:"label"`
+			Confidence float32            `json:"confidence"`
+			Probs      map[string]float32 `json:"probabilities"`
+		}
+		if err := json.Unmarshal([]byte(line), &p); err != nil {
+			t.Fatalf("grade --json line %q: %v", line, err)
+		}
+		var sum float32
+		for _, v := range p.Probs {
+			sum += v
+		}
+		if !strings.HasPrefix(wants[k], filepath.Base(p.File)+": "+p.Label+" ") || len(p.Probs) != 10 || sum < 0.999 || sum > 1.001 || p.Probs[p.Label] != p.Confidence {
+			t.Errorf("grade --json line %d = %+v; want %q with 10 probabilities summing to 1", k, p, wants[k])
+		}
+	}
 	// A file that is not an image is reported and makes the exit code 1.
 	bad := filepath.Join(dir, "notes.txt")
 	if err := os.WriteFile(bad, []byte("not an image"), 0o644); err != nil {
