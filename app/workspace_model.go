@@ -2,8 +2,11 @@ package app
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -31,7 +34,11 @@ type Models struct {
 	path     string
 	current  *inference.Model
 	previous *inference.Model
-	onChange []func(ModelChange)
+	// sidecar is the SHA-256 of the current model's sidecar JSON ("" if
+	// none), so that a changed sidecar alone also reloads the model.
+	sidecar     string
+	prevSidecar string
+	onChange    []func(ModelChange)
 	// swapped is called with every model that becomes current, outside mu
 	// (the monitor's SetGrader).
 	swapped func(*inference.Model)
@@ -48,7 +55,23 @@ func LoadModels(ctx context.Context, path string) (*Models, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Models{path: path, current: m}, nil
+	return &Models{path: path, current: m, sidecar: sidecarSum(path)}, nil
+}
+
+// sidecarPath returns the sidecar JSON file of a model file.
+func sidecarPath(model string) string {
+	return strings.TrimSuffix(model, filepath.Ext(model)) + ".json"
+}
+
+// sidecarSum returns the hex SHA-256 of a model's sidecar file, or "" if
+// it cannot be read.
+func sidecarSum(model string) string {
+	data, err := os.ReadFile(sidecarPath(model))
+	if err != nil {
+		return ""
+	}
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:])
 }
 
 // loadValidModel loads the model file at path and checks it can grade: it
@@ -126,6 +149,7 @@ func (ms *Models) SetPath(ctx context.Context, path string) error {
 
 func (ms *Models) load(ctx context.Context, path string) (bool, error) {
 	m, err := loadValidModel(ctx, path)
+	side := sidecarSum(path)
 	ms.mu.Lock()
 	prev := ms.current
 	change := ModelChange{Path: path, Previous: prev.Info(), Err: err}
@@ -133,12 +157,13 @@ func (ms *Models) load(ctx context.Context, path string) (bool, error) {
 	switch {
 	case err != nil:
 		change.Current = prev.Info()
-	case m.Info().SHA256 == prev.Info().SHA256 && path == ms.path:
+	case m.Info().SHA256 == prev.Info().SHA256 && side == ms.sidecar && path == ms.path:
 		change.Current = prev.Info() // same bytes: nothing to do
 		ms.mu.Unlock()
 		return false, nil
 	default:
 		ms.previous, ms.current, ms.path = prev, m, path
+		ms.prevSidecar, ms.sidecar = ms.sidecar, side
 		change.Current = m.Info()
 		swapped = true
 	}
@@ -167,6 +192,7 @@ func (ms *Models) Restore() error {
 		return errors.New("restore model: there is no previous model to restore")
 	}
 	ms.current, ms.previous = ms.previous, ms.current
+	ms.sidecar, ms.prevSidecar = ms.prevSidecar, ms.sidecar
 	change := ModelChange{Path: ms.path, Previous: ms.previous.Info(), Current: ms.current.Info()}
 	fns := append([]func(ModelChange){}, ms.onChange...)
 	swap, cur := ms.swapped, ms.current
@@ -230,7 +256,7 @@ func (ms *Models) Watch(ctx context.Context) error {
 // concerns reports whether a changed file is the model or its sidecar.
 func (ms *Models) concerns(name string) bool {
 	p := ms.Path()
-	side := strings.TrimSuffix(p, filepath.Ext(p)) + ".json"
+	side := sidecarPath(p)
 	name = filepath.Clean(name)
 	return name == filepath.Clean(p) || name == filepath.Clean(side)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -102,6 +103,18 @@ func TestModelsHotReload(t *testing.T) {
 	c = waitChange(t, changes)
 	if got := ms.Current().Info().SHA256; got != orig || c.Current.SHA256 != orig {
 		t.Errorf("after Restore the running model is %s; want the original %s", shortSHA(got), shortSHA(orig))
+	}
+
+	// A changed sidecar alone (new labels) is a new model too.
+	side := filepath.Join(dir, demo.ModelFolder, demo.SidecarFile)
+	relabelled := strings.Replace(string(demo.ModelSidecar()), `"labels":["0","1","2","3","4","5","6","7","8","9"]`, `"labels":["a","b","c","d","e","f","g","h","i","j"]`, 1)
+	if relabelled == string(demo.ModelSidecar()) {
+		t.Fatal("test setup: the demo sidecar's labels are not where the test expects them")
+	}
+	replaceFile(t, side, []byte(relabelled))
+	c = waitChange(t, changes)
+	if c.Err != nil || len(c.Current.Labels) != 10 || c.Current.Labels[0] != "a" {
+		t.Errorf("after a new sidecar: change err %v, labels %v; want labels a..j", c.Err, c.Current.Labels)
 	}
 
 	cancel()
