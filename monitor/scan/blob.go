@@ -16,7 +16,7 @@ func decodeBlob(l Layout, payload []byte) ([]float64, error) {
 	if want := n * size; len(payload) != want {
 		return nil, fmt.Errorf("blob is %d bytes; layout %d x %d %s needs %d bytes: check width, height and dtype", len(payload), l.Width, l.Height, l.DType, want)
 	}
-	raw := make([]float64, n)
+	raw := getRaw(n)
 	switch l.DType {
 	case DTypeUint8:
 		for i, b := range payload {

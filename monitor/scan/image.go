@@ -39,7 +39,7 @@ func decodeImage(l Layout, payload []byte) (Matrix, Report, error) {
 	if w != cfg.Width || h != cfg.Height {
 		return Matrix{}, Report{}, fmt.Errorf("%s image decodes to %d x %d but its header says %d x %d", kind, w, h, cfg.Width, cfg.Height)
 	}
-	raw := make([]float64, w*h)
+	raw := getRaw(w * h)
 	switch g := img.(type) {
 	case *image.Gray:
 		for y := range h {
@@ -62,5 +62,6 @@ func decodeImage(l Layout, payload []byte) (Matrix, Report, error) {
 			}
 		}
 	}
+	defer putRaw(raw)
 	return normalize(l, raw, w, h, 0)
 }

@@ -62,6 +62,7 @@ func Decode(l Layout, payload []byte) (Matrix, Report, error) {
 	if err != nil {
 		return Matrix{}, Report{}, err
 	}
+	defer putRaw(raw)
 	return normalize(l, raw, w, h, 0)
 }
 

@@ -27,7 +27,8 @@ func DecodePoints(l Layout, pts []Point) (Matrix, Report, error) {
 		return Matrix{}, Report{}, fmt.Errorf("decode points with a %q layout: set format to \"points\"", l.Format)
 	}
 	w, h := l.Width, l.Height
-	raw := make([]float64, w*h)
+	raw := getRaw(w * h)
+	defer putRaw(raw)
 	seen := make([]bool, w*h)
 	dups := 0
 	for i, p := range pts {
