@@ -99,12 +99,21 @@ func consoleOptions(ws *Workspace, goFn func(func(context.Context))) ui.Options 
 		Store:           consoleStore{ws.Store},
 		Loader:          imageLoader{},
 		Grader:          modelGrader{current: ws.Models.Current},
+		Saver:           adhocSaver{st: ws.Store, imageDir: imageDir(cfg)},
 		Settings:        &consoleSettings{ws: ws},
 		Identity:        identity(cfg),
 		ReviewThreshold: float32(cfg.Review.Threshold),
 		Reasons:         cfg.Operator.Reasons,
 		Go:              goFn,
 	}
+}
+
+// imageDir is the folder scan images are saved in, "" when saving is off.
+func imageDir(cfg *config.Config) string {
+	if !cfg.Images.Enabled {
+		return ""
+	}
+	return cfg.ImageFolder()
 }
 
 // identity is who the audit rows name: the OS account, the workstation

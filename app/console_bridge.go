@@ -7,6 +7,7 @@ import (
 	"image"
 	"image/png"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -267,4 +268,71 @@ func (g modelGrader) Grade(ctx context.Context, s ui.Scan) (ui.Prediction, error
 	info := m.Info()
 	p := ps[0]
 	return ui.Prediction{Grade: p.Label, Confidence: p.Confidence, Probs: p.Probs, Labels: info.Labels, ModelName: info.Name, ModelSHA: info.SHA256}, nil
+}
+
+// adhocSource is the source name of scans graded ad hoc and saved by the
+// operator. No table is polled under it; the name only groups the results.
+const adhocSource = "adhoc"
+
+// adhocSaver stores an ad hoc grading as a result of the source "adhoc",
+// with its image in the image folder when one is configured.
+type adhocSaver struct {
+	st       *storage.Store
+	imageDir string // "" saves no image
+}
+
+var _ ui.AdhocSaver = adhocSaver{}
+
+func (s adhocSaver) SaveAdhoc(ctx context.Context, name string, sc ui.Scan, p ui.Prediction) (ui.Result, error) {
+	now := time.Now().UTC()
+	base := filepath.Base(name)
+	key := now.Format("20060102T150405.000Z") + "_" + base
+	probs := make([]float64, len(p.Probs))
+	for i, v := range p.Probs {
+		probs[i] = float64(v)
+	}
+	r := storage.Result{
+		Source: adhocSource, SourceKey: key, Metadata: map[string]string{"file": base},
+		Predicted: p.Grade, Confidence: float64(p.Confidence), Probs: probs, Labels: p.Labels,
+		ModelName: p.ModelName, ModelSHA256: p.ModelSHA,
+	}
+	if s.imageDir != "" {
+		path := monitor.ImagePath(s.imageDir, now, adhocSource, key)
+		if err := writeGreyPNG(path, sc); err != nil {
+			return ui.Result{}, fmt.Errorf("save ad hoc image: %w", err)
+		}
+		r.ImagePath = path
+	}
+	src := storage.Source{Name: adhocSource, Table: adhocSource, KeyColumn: "id", Mode: storage.ModeKey, PayloadColumn: "payload"}
+	if err := s.st.CommitBatch(ctx, src, []storage.Result{r}, nil, storage.Checkpoint{}); err != nil {
+		return ui.Result{}, fmt.Errorf("save ad hoc result %s: %w", base, err)
+	}
+	stored, err := s.st.ResultByKey(ctx, adhocSource, key)
+	if err != nil {
+		return ui.Result{}, fmt.Errorf("read back ad hoc result %s: %w", base, err)
+	}
+	return uiResult(stored), nil
+}
+
+// writeGreyPNG writes a scan as an 8-bit grey PNG, creating its folder.
+func writeGreyPNG(path string, sc ui.Scan) error {
+	if !sc.Valid() {
+		return errors.New("the scan is empty")
+	}
+	img := image.NewGray(image.Rect(0, 0, sc.Width, sc.Height))
+	for i, v := range sc.Pix {
+		img.Pix[i] = uint8(min(max(v, 0), 1)*255 + 0.5)
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := png.Encode(f, img); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
