@@ -124,6 +124,15 @@ func readImage(path string) (inference.Image, error) {
 func toGrey(src image.Image) inference.Image {
 	b := src.Bounds()
 	img := inference.Image{Width: b.Dx(), Height: b.Dy(), Pix: make([]float32, b.Dx()*b.Dy())}
+	if g, ok := src.(*image.Gray); ok { // most scans: no per-pixel interface calls
+		for y := 0; y < img.Height; y++ {
+			row := g.Pix[y*g.Stride : y*g.Stride+img.Width]
+			for x, v := range row {
+				img.Pix[y*img.Width+x] = float32(v) / 0xff
+			}
+		}
+		return img
+	}
 	for y := b.Min.Y; y < b.Max.Y; y++ {
 		for x := b.Min.X; x < b.Max.X; x++ {
 			g := color.Gray16Model.Convert(src.At(x, y)).(color.Gray16)
