@@ -374,3 +374,65 @@ func TestRunHeadlessStopsOnSignal(t *testing.T) {
 		t.Fatal("run did not stop within 10s of the signal")
 	}
 }
+
+// TestExportAfterOverride checks that an operator's override shows in the
+// export as the final grade, beside the unchanged prediction, with the
+// review time.
+func TestExportAfterOverride(t *testing.T) {
+	dir := t.TempDir()
+	cfgPath := filepath.Join(dir, ConfigFile)
+	mustGW(t, "init", "--demo", "--dir", dir)
+	mustGW(t, "simulate", "--config", cfgPath, "--count", "2", "--seed", "11")
+	mustGW(t, "run", "--headless", "--config", cfgPath, "--until-idle", "--status-every", "0")
+	cfg, err := config.Load(cfgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := openStore(t.Context(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := st.ResultByKey(t.Context(), storage.DemoBlobSource, "1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	newGrade := "3"
+	if r.Predicted == newGrade {
+		newGrade = "4"
+	}
+	if _, err := st.Override(t.Context(), storage.OverrideRecord{ResultID: r.ID, SeenGrade: r.FinalGrade, NewGrade: newGrade, Reason: "test", OSUser: "u", Operator: "o", Workstation: "w"}); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	out := mustGW(t, "export", "--config", cfgPath, "--out", "-")
+	recs, err := csv.NewReader(strings.NewReader(out)).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := recs[0]
+	idx := func(name string) int {
+		for i, c := range h {
+			if c == name {
+				return i
+			}
+		}
+		t.Fatalf("header %v lacks %q", h, name)
+		return -1
+	}
+	found := false
+	for _, rec := range recs[1:] {
+		if rec[idx("source")] != storage.DemoBlobSource || rec[idx("source_key")] != "1" {
+			continue
+		}
+		found = true
+		if rec[idx("predicted_grade")] != r.Predicted || rec[idx("final_grade")] != newGrade {
+			t.Errorf("overridden result exported as predicted %q, final %q; want %q, %q", rec[idx("predicted_grade")], rec[idx("final_grade")], r.Predicted, newGrade)
+		}
+		if _, err := time.Parse(time.RFC3339, rec[idx("reviewed_at")]); err != nil {
+			t.Errorf("reviewed_at = %q; want an RFC 3339 time: %v", rec[idx("reviewed_at")], err)
+		}
+	}
+	if !found {
+		t.Error("the overridden result is not in the export")
+	}
+}
