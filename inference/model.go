@@ -179,6 +179,10 @@ func (m *Model) validate() error {
 		}
 		// Integer inputs may be shapes or axes whose values are only
 		// known at run time: such models are checked when Run is called.
+		// They are not image classifiers.
+		if len(m.meta.Labels) > 0 || m.meta.Preprocess != nil {
+			return fmt.Errorf("labels or preprocessing are given, but the model takes integer inputs; it cannot classify images")
+		}
 		for _, o := range g.outInfo {
 			ti := TensorInfo{Name: o.Name, Type: typeName(o.ElemType, dtFloat)}
 			for _, d := range o.Shape {
@@ -203,7 +207,11 @@ func (m *Model) validate() error {
 		m.info.Outputs = append(m.info.Outputs, TensorInfo{Name: o.name, Shape: freeBatch(o.shape), Type: typeName(g.outInfo[k].ElemType, o.dt)})
 	}
 	if len(g.inputs) != 1 || len(shapes[0]) == 0 || shapes[0][0] != 1 || len(p.outputs[0].shape) == 0 {
-		return nil // not a per-image model: only Run applies
+		// Not a per-image model: only Run applies.
+		if len(m.meta.Labels) > 0 || m.meta.Preprocess != nil {
+			return fmt.Errorf("labels or preprocessing are given, but the model does not take one image input with a batch dimension (inputs %v); it cannot classify", m.info.Inputs)
+		}
+		return nil
 	}
 	m.inSize = p.inputs[0].size()
 	m.outSize = p.outputs[0].size()

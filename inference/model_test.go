@@ -293,6 +293,7 @@ func TestLoadErrors(t *testing.T) {
 		{"preprocess size", mnist, `{"preprocess":{"width":32}}`, "width 32 does not match", nil},
 		{"bad output kind", mnist, `{"output":"scores"}`, `output "scores"`, nil},
 		{"bad std", mnist, `{"preprocess":{"std":[0]}}`, "std must not be 0", nil},
+		{"labels on a non-image model", relu, `{"labels":["a","b"]}`, "cannot classify", nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
