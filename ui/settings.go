@@ -242,8 +242,8 @@ func (v *settingsView) showForm() {
 		widget.NewFormItem("Review below confidence", v.threshold),
 		widget.NewFormItem("Image folder", container.NewBorder(nil, nil, nil, browseImages, v.images)),
 		widget.NewFormItem("Model file", container.NewBorder(nil, nil, nil, container.NewHBox(browseModel, check), v.model)),
-		widget.NewFormItem("", container.NewVBox(restore, v.modelMsg)),
-		widget.NewFormItem("Database", container.NewVBox(widget.NewLabel(vals.Database), test, v.dbMsg)),
+		widget.NewFormItem("", container.NewVBox(container.NewHBox(restore), v.modelMsg)),
+		widget.NewFormItem("Database", container.NewVBox(widget.NewLabel(vals.Database), container.NewHBox(test), v.dbMsg)),
 	)
 	body := container.NewVBox(
 		widget.NewCard("Sources", "Poll intervals take effect from the next poll, without a restart.", srcForm),
