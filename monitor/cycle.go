@@ -133,36 +133,41 @@ func (s *source) grade(ctx context.Context, scans []storage.Scan, cp storage.Che
 			it.reject = "decode: " + err.Error()
 		}
 	})
-	var imgs []inference.Image
-	var idx []int
+	var (
+		imgs []inference.Image
+		idx  []int // items[idx[k]] is imgs[k]
+		keys []string
+		mats []scan.Matrix
+	)
 	for i, it := range items {
 		if it.reject == "" {
 			imgs = append(imgs, inference.Image{Width: it.matrix.Width, Height: it.matrix.Height, Pix: it.matrix.Pix})
 			idx = append(idx, i)
+			keys = append(keys, it.scan.Key)
+			mats = append(mats, it.matrix)
 		}
 	}
-	model := ""
-	if len(imgs) > 0 {
-		g := s.m.currentGrader() // once per batch: a model swapped meanwhile grades the next batch
-		if g == nil {
-			return fmt.Errorf("grade scans of source %s: %w", src.Name, errNoGrader)
-		}
-		info := g.Info()
-		model = info.Name
-		preds, reasons, err := classify(ctx, g, imgs)
-		if err != nil {
-			return fmt.Errorf("grade %d scans of source %s with model %s: %w", len(imgs), src.Name, info.Name, err)
-		}
-		for k, i := range idx {
-			if reasons[k] != "" {
-				items[i].reject = "grade: " + reasons[k]
-				continue
-			}
-			items[i].result = newResult(src.Name, items[i].scan, preds[k], info)
-		}
+	// Images are saved while the model grades: the one waits on the disk,
+	// the other on the CPU.
+	var paths []string
+	saved := make(chan struct{})
+	if dir := s.m.cfg.ImageDir; dir != "" && len(keys) > 0 {
+		go func() {
+			defer close(saved)
+			paths = s.saveImages(dir, keys, mats)
+		}()
+	} else {
+		close(saved)
 	}
-	if dir := s.m.cfg.ImageDir; dir != "" {
-		s.saveImages(dir, items)
+	model, err := s.classify(ctx, items, imgs, idx)
+	<-saved
+	if err != nil {
+		return err
+	}
+	for k, i := range idx {
+		if k < len(paths) && items[i].reject == "" {
+			items[i].result.ImagePath = paths[k]
+		}
 	}
 	var results []storage.Result
 	var rejects []storage.Reject
@@ -178,6 +183,33 @@ func (s *source) grade(ctx context.Context, scans []storage.Scan, cp storage.Che
 	}
 	s.committed(items, len(results), len(rejects), model)
 	return nil
+}
+
+// classify grades imgs (the decoded items[idx[k]]) with the current model
+// and fills in the items' results, or their reject reasons when the model
+// fails on some of them. It returns the model's name.
+func (s *source) classify(ctx context.Context, items []graded, imgs []inference.Image, idx []int) (string, error) {
+	if len(imgs) == 0 {
+		return "", nil
+	}
+	src := s.cfg.Source
+	g := s.m.currentGrader() // once per batch: a model swapped meanwhile grades the next batch
+	if g == nil {
+		return "", fmt.Errorf("grade scans of source %s: %w", src.Name, errNoGrader)
+	}
+	info := g.Info()
+	preds, reasons, err := classify(ctx, g, imgs)
+	if err != nil {
+		return "", fmt.Errorf("grade %d scans of source %s with model %s: %w", len(imgs), src.Name, info.Name, err)
+	}
+	for k, i := range idx {
+		if reasons[k] != "" {
+			items[i].reject = "grade: " + reasons[k]
+			continue
+		}
+		items[i].result = newResult(src.Name, items[i].scan, preds[k], info)
+	}
+	return info.Name, nil
 }
 
 // commitTimeout bounds one commit attempt. An attempt under way when ctx

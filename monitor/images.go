@@ -31,15 +31,16 @@ func safeName(s string) string {
 	}, s)
 }
 
-// saveImages writes the PNG of every graded item and sets its ImagePath.
-// Failures leave ImagePath empty and show in Status.ImageError; the first
-// success after a failure clears it.
-func (s *source) saveImages(dir string, items []graded) {
+// saveImages writes the PNG of each matrix, named by its scan key, and
+// returns the paths, "" where saving failed. Failures show in
+// Status.ImageError; the first success after a failure clears it.
+func (s *source) saveImages(dir string, keys []string, mats []scan.Matrix) []string {
+	paths := make([]string, len(keys))
 	now := time.Now()
 	day := filepath.Dir(ImagePath(dir, now, "x", "x"))
 	if err := os.MkdirAll(day, 0o755); err != nil {
 		s.imageError(fmt.Errorf("create image folder %s: %w", day, err))
-		return
+		return paths
 	}
 	var (
 		mu       sync.Mutex
@@ -48,13 +49,9 @@ func (s *source) saveImages(dir string, items []graded) {
 	)
 	// Saving waits on the file system more than on the CPU: more writers
 	// than cores keep it busy.
-	parallel(len(items), 4*runtime.GOMAXPROCS(0), func(i int) {
-		it := &items[i]
-		if it.reject != "" {
-			return
-		}
-		path := ImagePath(dir, now, s.cfg.Source.Name, it.scan.Key)
-		err := writePNG(path, it.matrix)
+	parallel(len(keys), 4*runtime.GOMAXPROCS(0), func(i int) {
+		path := ImagePath(dir, now, s.cfg.Source.Name, keys[i])
+		err := writePNG(path, mats[i])
 		mu.Lock()
 		defer mu.Unlock()
 		if err != nil {
@@ -64,7 +61,7 @@ func (s *source) saveImages(dir string, items []graded) {
 			return
 		}
 		saved++
-		it.result.ImagePath = path
+		paths[i] = path
 	})
 	switch {
 	case firstErr != nil:
@@ -72,6 +69,7 @@ func (s *source) saveImages(dir string, items []graded) {
 	case saved > 0:
 		s.imageError(nil)
 	}
+	return paths
 }
 
 func (s *source) imageError(err error) {
