@@ -70,6 +70,9 @@ func RunHeadless(ctx context.Context, w *Workspace, opt HeadlessOptions, out io.
 	if w.Monitor == nil {
 		return HeadlessSummary{}, fmt.Errorf("run %s: no enabled source to watch; add a source to the configuration", w.ConfigPath)
 	}
+	if w.Models.Current() == nil {
+		return HeadlessSummary{}, fmt.Errorf("run %s: %w", w.ConfigPath, w.ModelErr)
+	}
 	w.Models.OnChange(func(c ModelChange) {
 		if c.Err != nil {
 			fmt.Fprintf(out, "model: %v (still running %s %s)\n", c.Err, c.Current.Name, shortSHA(c.Current.SHA256))

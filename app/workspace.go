@@ -30,6 +30,10 @@ type Workspace struct {
 	Store *storage.Store
 	// Models holds the running model and reloads it when its file changes.
 	Models *Models
+	// ModelErr is why the configured model could not be loaded when the
+	// workspace was opened (Models.Current is then nil until a valid file
+	// appears or Models.SetPath is given one); nil if it loaded.
+	ModelErr error
 	// Monitor polls and grades the configured sources; nil when the
 	// configuration has no enabled source.
 	Monitor *monitor.Monitor
@@ -39,7 +43,8 @@ type Workspace struct {
 
 // OpenWorkspace loads the configuration at configPath, opens and migrates
 // its database, loads its model and builds the monitor. The monitor does
-// not run until Run is called. Close the workspace when done.
+// not run until Run is called. Close the workspace when done. A model
+// that cannot be loaded does not stop it opening: see ModelErr.
 func OpenWorkspace(ctx context.Context, configPath string) (*Workspace, error) {
 	cfg, err := config.Load(configPath)
 	if err != nil {
@@ -60,8 +65,11 @@ func OpenWorkspace(ctx context.Context, configPath string) (*Workspace, error) {
 	}
 	w.Models, err = LoadModels(ctx, cfg.ModelPath())
 	if err != nil {
-		w.Close()
-		return nil, fmt.Errorf("open workspace %s: %w", configPath, err)
+		// Open anyway so that the console can show the problem and a
+		// fixed model file (or a new path in the settings) is picked up;
+		// the sources wait until a model is loaded.
+		w.ModelErr = err
+		w.Models = &Models{path: cfg.ModelPath()}
 	}
 	mcfg := monitorConfig(cfg, st, w.Models.Current())
 	if len(mcfg.Sources) > 0 {
@@ -77,7 +85,10 @@ func OpenWorkspace(ctx context.Context, configPath string) (*Workspace, error) {
 
 // monitorConfig maps a validated configuration to the monitor's.
 func monitorConfig(cfg *config.Config, st *storage.Store, model *inference.Model) monitor.Config {
-	mc := monitor.Config{Store: st, Grader: model}
+	mc := monitor.Config{Store: st}
+	if model != nil { // a nil *Model in the interface would not be a nil Grader
+		mc.Grader = model
+	}
 	if cfg.Images.Enabled {
 		mc.ImageDir = cfg.ImageFolder()
 		// A folder that cannot be made is not fatal: the monitor shows

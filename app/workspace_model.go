@@ -96,7 +96,15 @@ func loadValidModel(ctx context.Context, path string) (*inference.Model, error) 
 	return m, nil
 }
 
-// Current returns the running model.
+// infoOf returns m's description, or the zero Info for no model.
+func infoOf(m *inference.Model) inference.Info {
+	if m == nil {
+		return inference.Info{}
+	}
+	return m.Info()
+}
+
+// Current returns the running model, or nil while none could be loaded.
 func (ms *Models) Current() *inference.Model {
 	ms.mu.Lock()
 	defer ms.mu.Unlock()
@@ -152,13 +160,13 @@ func (ms *Models) load(ctx context.Context, path string) (bool, error) {
 	side := sidecarSum(path)
 	ms.mu.Lock()
 	prev := ms.current
-	change := ModelChange{Path: path, Previous: prev.Info(), Err: err}
+	change := ModelChange{Path: path, Previous: infoOf(prev), Err: err}
 	swapped := false
 	switch {
 	case err != nil:
-		change.Current = prev.Info()
-	case m.Info().SHA256 == prev.Info().SHA256 && side == ms.sidecar && path == ms.path:
-		change.Current = prev.Info() // same bytes: nothing to do
+		change.Current = infoOf(prev)
+	case prev != nil && m.Info().SHA256 == prev.Info().SHA256 && side == ms.sidecar && path == ms.path:
+		change.Current = infoOf(prev) // same bytes: nothing to do
 		ms.mu.Unlock()
 		return false, nil
 	default:
@@ -178,6 +186,9 @@ func (ms *Models) load(ctx context.Context, path string) (bool, error) {
 		fn(change)
 	}
 	if err != nil {
+		if prev == nil {
+			return false, fmt.Errorf("model %s refused, no model is running: %w", path, err)
+		}
 		return false, fmt.Errorf("model %s refused, still running %s: %w", path, prev.Info().Name, err)
 	}
 	return swapped, nil
@@ -187,13 +198,13 @@ func (ms *Models) load(ctx context.Context, path string) (bool, error) {
 // previous). It fails when there is no previous model.
 func (ms *Models) Restore() error {
 	ms.mu.Lock()
-	if ms.previous == nil {
+	if ms.previous == nil || ms.current == nil {
 		ms.mu.Unlock()
 		return errors.New("restore model: there is no previous model to restore")
 	}
 	ms.current, ms.previous = ms.previous, ms.current
 	ms.sidecar, ms.prevSidecar = ms.prevSidecar, ms.sidecar
-	change := ModelChange{Path: ms.path, Previous: ms.previous.Info(), Current: ms.current.Info()}
+	change := ModelChange{Path: ms.path, Previous: infoOf(ms.previous), Current: infoOf(ms.current)}
 	fns := append([]func(ModelChange){}, ms.onChange...)
 	swap, cur := ms.swapped, ms.current
 	ms.mu.Unlock()
@@ -264,7 +275,7 @@ func (ms *Models) concerns(name string) bool {
 func (ms *Models) report(c ModelChange) {
 	ms.mu.Lock()
 	fns := append([]func(ModelChange){}, ms.onChange...)
-	c.Current = ms.current.Info()
+	c.Current = infoOf(ms.current)
 	ms.mu.Unlock()
 	for _, fn := range fns {
 		fn(c)

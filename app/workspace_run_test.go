@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io/fs"
 	"math/rand/v2"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -212,4 +213,63 @@ func TestUntilIdleGivesUpOnBrokenSource(t *testing.T) {
 		t.Errorf("run --until-idle with a missing table = exit %d, stderr %q; want 1 naming demo-points and the table", code, errOut)
 	}
 	t.Logf("gave up after %v", time.Since(start).Round(time.Millisecond))
+}
+
+// TestWorkspaceOpensWithoutModel checks that a workspace whose model file
+// is broken still opens (so the console can show why), grades nothing, and
+// starts grading once a valid model file appears.
+func TestWorkspaceOpensWithoutModel(t *testing.T) {
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	path := fastDemo(t)
+	cfg, err := config.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	good, err := os.ReadFile(cfg.ModelPath())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(cfg.ModelPath(), []byte("broken"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// Headless refuses to start without a model.
+	code, _, errOut := gw(t, "run", "--headless", "--config", path, "--until-idle")
+	if code != 1 || !strings.Contains(errOut, "load model") {
+		t.Errorf("run without a valid model = exit %d, stderr %q; want 1 and the load error", code, errOut)
+	}
+
+	w, err := OpenWorkspace(ctx, path)
+	if err != nil {
+		t.Fatalf("OpenWorkspace with a broken model: %v; want it to open", err)
+	}
+	defer w.Close()
+	if w.ModelErr == nil || w.Models.Current() != nil {
+		t.Fatalf("ModelErr = %v, Current = %v; want the load error and no model", w.ModelErr, w.Models.Current())
+	}
+	if err := w.Models.Restore(); err == nil {
+		t.Error("Restore with no model succeeded; want an error")
+	}
+	changes := make(chan ModelChange, 10)
+	w.Models.OnChange(func(c ModelChange) { changes <- c })
+	done := make(chan error, 1)
+	go func() { done <- w.Run(ctx) }()
+	if _, err := Simulate(ctx, w.Store, rand.New(rand.NewPCG(3, 3)), 2, 0); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(300 * time.Millisecond)
+	if _, err := w.Store.ResultByKey(ctx, storage.DemoBlobSource, "1"); err == nil {
+		t.Fatal("a scan was graded with no model loaded")
+	}
+	replaceFile(t, cfg.ModelPath(), good)
+	if c := waitChange(t, changes); c.Err != nil || c.Current.SHA256 == "" {
+		t.Fatalf("valid model after a broken one: %+v", c)
+	}
+	waitFor(t, "the waiting scans to be graded", func() bool {
+		_, e1 := w.Store.ResultByKey(ctx, storage.DemoBlobSource, "1")
+		_, e2 := w.Store.ResultByKey(ctx, storage.DemoPointsSource, "1")
+		return e1 == nil && e2 == nil
+	})
+	cancel()
+	<-done
 }
