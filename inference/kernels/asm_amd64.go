@@ -11,6 +11,16 @@ var useAVX2 = cpu.X86.HasAVX2 && cpu.X86.HasFMA
 // haveAVX2 reports whether the assembly kernels can run on this CPU.
 var haveAVX2 = useAVX2
 
+// useSSE selects the SSE GEMM micro-kernel when AVX2 is off; every amd64
+// CPU has SSE2. Tests switch it off to exercise the pure-Go kernel.
+var useSSE = true
+
+// haveSSE reports whether the SSE micro-kernel can run on this build.
+const haveSSE = true
+
+//go:noescape
+func kernel6x16SSE(k int, a, b, c *float32, ldc int, accumulate int, alpha, beta float32)
+
 //go:noescape
 func kernel6x16AVX2(k int, a, b, c *float32, ldc int, accumulate int, alpha, beta float32, panels int)
 

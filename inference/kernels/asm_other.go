@@ -9,6 +9,16 @@ var useAVX2 = false
 // haveAVX2 reports whether the assembly kernels can run on this build.
 var haveAVX2 = false
 
+// useSSE is always false off amd64 (or with the purego build tag).
+var useSSE = false
+
+// haveSSE reports whether the SSE micro-kernel can run on this build.
+const haveSSE = false
+
+func kernel6x16SSE(k int, a, b, c *float32, ldc int, accumulate int, alpha, beta float32) {
+	panic("kernels: SSE kernel called on a build without it")
+}
+
 func kernel6x16AVX2(k int, a, b, c *float32, ldc int, accumulate int, alpha, beta float32, panels int) {
 	panic("kernels: AVX2 kernel called on a build without it")
 }

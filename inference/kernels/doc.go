@@ -18,10 +18,12 @@
 // twelve YMM registers while it streams the panels with FMA. The micro-kernel
 // and a few helpers (GEMV rows, bias+ReLU, the im2col panel builders) are
 // Go assembly for amd64 with AVX2 and FMA, selected at start-up from
-// golang.org/x/sys/cpu. Every assembly routine has a pure-Go twin with the
-// same contract; it runs on CPUs without AVX2/FMA, on other architectures
-// and with the purego build tag, and the tests run both against a float64
-// reference.
+// golang.org/x/sys/cpu. On amd64 CPUs without AVX2 (Atom-class and older
+// cores, common in industrial PCs) the GEMM uses an SSE2 6x16 micro-kernel,
+// about ten times the pure-Go speed. Every assembly routine has a pure-Go
+// twin with the same contract; it runs on other architectures and with the
+// purego build tag, and the tests run every kernel set (AVX2, SSE, Go)
+// against a float64 reference on the same machine.
 //
 // Why assembly rather than Go 1.26's experimental simd/archsimd: the same
 // 6x16 kernel written with archsimd (archsimd_eval_test.go, built only with

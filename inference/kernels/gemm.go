@@ -214,6 +214,14 @@ func microKernel(kc int, a, b, c []float32, ldc int, accumulate bool, alpha, bet
 		kernel6x16AVX2(kc, &a[0], &b[0], &c[0], ldc, acc, alpha, beta, 1)
 		return
 	}
+	if useSSE {
+		acc := 0
+		if accumulate {
+			acc = 1
+		}
+		kernel6x16SSE(kc, &a[0], &b[0], &c[0], ldc, acc, alpha, beta)
+		return
+	}
 	kernel6x16Go(kc, a, b, c, ldc, accumulate, alpha, beta)
 }
 

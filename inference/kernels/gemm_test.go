@@ -64,21 +64,28 @@ func randMatrix(r *rand.Rand, rows, cols, ld int) []float32 {
 
 // kernelSets are the kernel selections this CPU can run, best first.
 func kernelSets() []string {
+	var sets []string
 	if haveAVX2 {
-		return []string{"avx2", "go"}
+		sets = append(sets, "avx2")
 	}
-	return []string{"go"}
+	if haveSSE {
+		sets = append(sets, "sse")
+	}
+	return append(sets, "go")
 }
 
 // selectKernels switches the package to one kernel set and returns a
-// function restoring the previous selection.
+// function restoring the previous selection. "sse" is the GEMM SSE
+// micro-kernel with the pure-Go versions of everything else, as on a CPU
+// without AVX2.
 func selectKernels(set string) (restore func()) {
-	saved := useAVX2
+	saved, savedSSE := useAVX2, useSSE
 	useAVX2 = set == "avx2"
-	return func() { useAVX2 = saved }
+	useSSE = set == "sse"
+	return func() { useAVX2, useSSE = saved, savedSSE }
 }
 
-// withKernels runs f once per available kernel set (AVX2, pure Go).
+// withKernels runs f once per available kernel set (AVX2, SSE, pure Go).
 func withKernels(t *testing.T, f func(t *testing.T)) {
 	t.Helper()
 	for _, set := range kernelSets() {

@@ -1,0 +1,187 @@
+//go:build amd64 && !purego
+
+#include "textflag.h"
+
+// func kernel6x16SSE(k int, a, b, c *float32, ldc int, accumulate int, alpha, beta float32)
+//
+// kernel6x16AVX2 for CPUs without AVX2/FMA (SSE2 is part of every amd64
+// CPU; shop-floor PCs with Atom-class or older cores lack AVX2). The 6 x 16
+// tile is computed as two 6 x 8 halves, each held in twelve XMM
+// accumulators (X4..X15) with separate multiply and add, over the same
+// packed panels.
+TEXT ·kernel6x16SSE(SB), NOSPLIT, $0-56
+	MOVQ ldc+32(FP), R8
+	SHLQ $2, R8
+	XORQ R10, R10
+
+ssehalf:
+	MOVQ k+0(FP), CX
+	MOVQ a+8(FP), SI
+	MOVQ b+16(FP), DI
+	ADDQ R10, DI
+	MOVQ c+24(FP), DX
+	ADDQ R10, DX
+	XORPS X4, X4
+	XORPS X5, X5
+	XORPS X6, X6
+	XORPS X7, X7
+	XORPS X8, X8
+	XORPS X9, X9
+	XORPS X10, X10
+	XORPS X11, X11
+	XORPS X12, X12
+	XORPS X13, X13
+	XORPS X14, X14
+	XORPS X15, X15
+	TESTQ CX, CX
+	JE   ssedone
+
+sseloop:
+	MOVUPS (DI), X0
+	MOVUPS 16(DI), X1
+	MOVSS 0(SI), X2
+	SHUFPS $0, X2, X2
+	MOVAPS X2, X3
+	MULPS X0, X2
+	MULPS X1, X3
+	ADDPS X2, X4
+	ADDPS X3, X5
+	MOVSS 4(SI), X2
+	SHUFPS $0, X2, X2
+	MOVAPS X2, X3
+	MULPS X0, X2
+	MULPS X1, X3
+	ADDPS X2, X6
+	ADDPS X3, X7
+	MOVSS 8(SI), X2
+	SHUFPS $0, X2, X2
+	MOVAPS X2, X3
+	MULPS X0, X2
+	MULPS X1, X3
+	ADDPS X2, X8
+	ADDPS X3, X9
+	MOVSS 12(SI), X2
+	SHUFPS $0, X2, X2
+	MOVAPS X2, X3
+	MULPS X0, X2
+	MULPS X1, X3
+	ADDPS X2, X10
+	ADDPS X3, X11
+	MOVSS 16(SI), X2
+	SHUFPS $0, X2, X2
+	MOVAPS X2, X3
+	MULPS X0, X2
+	MULPS X1, X3
+	ADDPS X2, X12
+	ADDPS X3, X13
+	MOVSS 20(SI), X2
+	SHUFPS $0, X2, X2
+	MOVAPS X2, X3
+	MULPS X0, X2
+	MULPS X1, X3
+	ADDPS X2, X14
+	ADDPS X3, X15
+	ADDQ $24, SI
+	ADDQ $64, DI
+	DECQ CX
+	JNE  sseloop
+
+ssedone:
+	MOVSS alpha+48(FP), X0
+	SHUFPS $0, X0, X0
+	MULPS X0, X4
+	MULPS X0, X5
+	MULPS X0, X6
+	MULPS X0, X7
+	MULPS X0, X8
+	MULPS X0, X9
+	MULPS X0, X10
+	MULPS X0, X11
+	MULPS X0, X12
+	MULPS X0, X13
+	MULPS X0, X14
+	MULPS X0, X15
+	MOVQ accumulate+40(FP), AX
+	TESTQ AX, AX
+	JNE  sseaccum
+	MOVUPS X4, (DX)
+	MOVUPS X5, 16(DX)
+	ADDQ R8, DX
+	MOVUPS X6, (DX)
+	MOVUPS X7, 16(DX)
+	ADDQ R8, DX
+	MOVUPS X8, (DX)
+	MOVUPS X9, 16(DX)
+	ADDQ R8, DX
+	MOVUPS X10, (DX)
+	MOVUPS X11, 16(DX)
+	ADDQ R8, DX
+	MOVUPS X12, (DX)
+	MOVUPS X13, 16(DX)
+	ADDQ R8, DX
+	MOVUPS X14, (DX)
+	MOVUPS X15, 16(DX)
+	JMP  ssenext
+
+sseaccum:
+	MOVSS beta+52(FP), X1
+	SHUFPS $0, X1, X1
+	MOVUPS (DX), X2
+	MULPS X1, X2
+	ADDPS X2, X4
+	MOVUPS 16(DX), X3
+	MULPS X1, X3
+	ADDPS X3, X5
+	MOVUPS X4, (DX)
+	MOVUPS X5, 16(DX)
+	ADDQ R8, DX
+	MOVUPS (DX), X2
+	MULPS X1, X2
+	ADDPS X2, X6
+	MOVUPS 16(DX), X3
+	MULPS X1, X3
+	ADDPS X3, X7
+	MOVUPS X6, (DX)
+	MOVUPS X7, 16(DX)
+	ADDQ R8, DX
+	MOVUPS (DX), X2
+	MULPS X1, X2
+	ADDPS X2, X8
+	MOVUPS 16(DX), X3
+	MULPS X1, X3
+	ADDPS X3, X9
+	MOVUPS X8, (DX)
+	MOVUPS X9, 16(DX)
+	ADDQ R8, DX
+	MOVUPS (DX), X2
+	MULPS X1, X2
+	ADDPS X2, X10
+	MOVUPS 16(DX), X3
+	MULPS X1, X3
+	ADDPS X3, X11
+	MOVUPS X10, (DX)
+	MOVUPS X11, 16(DX)
+	ADDQ R8, DX
+	MOVUPS (DX), X2
+	MULPS X1, X2
+	ADDPS X2, X12
+	MOVUPS 16(DX), X3
+	MULPS X1, X3
+	ADDPS X3, X13
+	MOVUPS X12, (DX)
+	MOVUPS X13, 16(DX)
+	ADDQ R8, DX
+	MOVUPS (DX), X2
+	MULPS X1, X2
+	ADDPS X2, X14
+	MOVUPS 16(DX), X3
+	MULPS X1, X3
+	ADDPS X3, X15
+	MOVUPS X14, (DX)
+	MOVUPS X15, 16(DX)
+
+ssenext:
+	ADDQ $32, R10
+	CMPQ R10, $64
+	JL   ssehalf
+	RET
