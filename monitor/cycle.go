@@ -271,7 +271,7 @@ func (s *source) committed(items []graded, nGraded, nRejected int, model string)
 // so the batch is retried later.
 func classify(ctx context.Context, g Grader, imgs []inference.Image) ([]inference.Prediction, []string, error) {
 	reasons := make([]string, len(imgs))
-	preds, err := g.Classify(ctx, imgs)
+	preds, err := safeClassify(ctx, g, imgs)
 	if err == nil && len(preds) == len(imgs) {
 		return preds, reasons, nil
 	}
@@ -284,7 +284,7 @@ func classify(ctx context.Context, g Grader, imgs []inference.Image) ([]inferenc
 	preds = make([]inference.Prediction, len(imgs))
 	ok := 0
 	for i := range imgs {
-		p, err1 := g.Classify(ctx, imgs[i:i+1])
+		p, err1 := safeClassify(ctx, g, imgs[i:i+1])
 		switch {
 		case ctx.Err() != nil:
 			return nil, nil, ctx.Err()
@@ -301,6 +301,17 @@ func classify(ctx context.Context, g Grader, imgs []inference.Image) ([]inferenc
 		return nil, nil, err
 	}
 	return preds, reasons, nil
+}
+
+// safeClassify calls g.Classify and turns a panic in the model into an
+// error, so that one bad model or scan cannot stop every source.
+func safeClassify(ctx context.Context, g Grader, imgs []inference.Image) (preds []inference.Prediction, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			preds, err = nil, fmt.Errorf("model panicked: %v", r)
+		}
+	}()
+	return g.Classify(ctx, imgs)
 }
 
 // newResult builds the result of one graded scan.

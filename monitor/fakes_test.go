@@ -177,12 +177,15 @@ func (f *flakyStore) CommitBatch(ctx context.Context, src storage.Source, result
 
 // fakeGrader grades an image by its mean brightness: label "0".."9" for
 // mean 0..1. It fails images whose first pixel is exactly failPix (when
-// failPix >= 0), and every call while down is set.
+// failPix >= 0), panics on those whose first pixel is panicPix (when > 0),
+// and fails
+// every call while down is set.
 type fakeGrader struct {
-	name    string
-	failPix float32
-	down    atomic.Bool
-	calls   atomic.Int64
+	name     string
+	failPix  float32
+	panicPix float32
+	down     atomic.Bool
+	calls    atomic.Int64
 }
 
 func (g *fakeGrader) Info() inference.Info {
@@ -198,6 +201,9 @@ func (g *fakeGrader) Classify(ctx context.Context, imgs []inference.Image) ([]in
 	for i, img := range imgs {
 		if len(img.Pix) > 0 && img.Pix[0] == g.failPix {
 			return nil, fmt.Errorf("image %d: cannot grade (test)", i)
+		}
+		if g.panicPix > 0 && len(img.Pix) > 0 && img.Pix[0] == g.panicPix {
+			panic("index out of range (test)")
 		}
 		var sum float32
 		for _, v := range img.Pix {

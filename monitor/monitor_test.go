@@ -291,8 +291,9 @@ func TestGraderFailures(t *testing.T) {
 	fill(f, "a", 1, 10)
 	// Every payload starts with 0, so only key 7, whose first pixel
 	// normalises to 0.5, fails.
-	g := &fakeGrader{name: "m", failPix: 0.5}
+	g := &fakeGrader{name: "m", failPix: 0.5, panicPix: 0.25}
 	f.add("a", 7, []byte{2, 0, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4}, nil) // first pixel normalises to 0.5
+	f.add("a", 8, []byte{1, 0, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4}, nil) // 0.25: the model panics
 	g.down.Store(true)
 	m, err := New(Config{Store: f, Grader: g, BackoffMin: time.Millisecond, BackoffMax: 5 * time.Millisecond,
 		Sources: []SourceConfig{blobSource("a", 5*time.Millisecond, 100)}})
@@ -315,8 +316,14 @@ func TestGraderFailures(t *testing.T) {
 	if !strings.Contains(reason, "grade: image 0: cannot grade") {
 		t.Errorf("reject of a/7 = %q; want the grader's error", reason)
 	}
-	if _, res, rej := f.counts("a"); res != 9 || rej != 1 {
-		t.Errorf("%d results, %d rejects; want 9, 1", res, rej)
+	f.mu.Lock()
+	reason = f.tables["a"].rejects["8"].Reason
+	f.mu.Unlock()
+	if !strings.Contains(reason, "grade: model panicked: index out of range") {
+		t.Errorf("reject of a/8 = %q; want the model's panic", reason)
+	}
+	if _, res, rej := f.counts("a"); res != 8 || rej != 2 {
+		t.Errorf("%d results, %d rejects; want 8, 2", res, rej)
 	}
 }
 
