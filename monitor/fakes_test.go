@@ -178,8 +178,7 @@ func (f *flakyStore) CommitBatch(ctx context.Context, src storage.Source, result
 // fakeGrader grades an image by its mean brightness: label "0".."9" for
 // mean 0..1. It fails images whose first pixel is exactly failPix (when
 // failPix >= 0), panics on those whose first pixel is panicPix (when > 0),
-// and fails
-// every call while down is set.
+// and fails every call while down is set.
 type fakeGrader struct {
 	name     string
 	failPix  float32
