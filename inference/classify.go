@@ -25,8 +25,9 @@ type Prediction struct {
 
 // Classify grades images: each is resized (bilinear) to the model's input
 // size if needed and preprocessed, the batch is run across the model's
-// threads, and the output becomes probabilities (softmax of logits, unless
-// the model outputs probabilities). It is safe for concurrent use.
+// threads, and the output becomes probabilities (softmax of logits divided
+// by Info().Temperature, unless the model outputs probabilities). It is
+// safe for concurrent use.
 func (m *Model) Classify(ctx context.Context, imgs []Image) ([]Prediction, error) {
 	pp := m.info.Preprocess
 	if pp.Width == 0 || m.inSize == 0 {
@@ -59,6 +60,11 @@ func (m *Model) Classify(ctx context.Context, imgs []Image) ([]Prediction, error
 	for k := range preds {
 		probs := out[k*m.outSize : (k+1)*m.outSize : (k+1)*m.outSize]
 		if m.info.Output == OutputLogits {
+			if t := m.info.Temperature; t != 1 {
+				for c := range probs {
+					probs[c] /= t
+				}
+			}
 			softmaxInPlace(probs)
 		}
 		best := 0

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"math"
 
 	"github.com/gradewatch/gradewatch/inference/onnx"
 )
@@ -14,6 +15,11 @@ const (
 	MetaLabels     = "gradewatch.labels"     // JSON array of class names
 	MetaPreprocess = "gradewatch.preprocess" // JSON object, see Preprocess
 	MetaOutput     = "gradewatch.output"     // "logits" or "probabilities"
+	// MetaTemperature is a JSON number T > 0: logits are divided by T
+	// before the softmax (temperature scaling, Guo et al. 2017, "On
+	// Calibration of Modern Neural Networks"), so that confidences of a
+	// model with huge logits are calibrated. Default 1.
+	MetaTemperature = "gradewatch.temperature"
 )
 
 // Output kinds of a classifier.
@@ -38,9 +44,10 @@ type Preprocess struct {
 
 // sidecar is the JSON file beside a model (model.json for model.onnx).
 type sidecar struct {
-	Labels     []string    `json:"labels"`
-	Preprocess *Preprocess `json:"preprocess"`
-	Output     string      `json:"output"`
+	Labels      []string    `json:"labels"`
+	Preprocess  *Preprocess `json:"preprocess"`
+	Output      string      `json:"output"`
+	Temperature *float32    `json:"temperature"`
 }
 
 func strictJSON(data []byte, v any) error {
@@ -73,6 +80,12 @@ func readMeta(m *onnx.Model, side []byte) (sidecar, error) {
 	if v, ok := m.MetadataValue(MetaOutput); ok {
 		s.Output = v
 	}
+	if v, ok := m.MetadataValue(MetaTemperature); ok {
+		s.Temperature = new(float32)
+		if err := strictJSON([]byte(v), s.Temperature); err != nil {
+			return s, fmt.Errorf("metadata %s must be a JSON number: %w", MetaTemperature, err)
+		}
+	}
 	if len(side) > 0 {
 		var f sidecar
 		if err := strictJSON(side, &f); err != nil {
@@ -87,6 +100,12 @@ func readMeta(m *onnx.Model, side []byte) (sidecar, error) {
 		if f.Output != "" {
 			s.Output = f.Output
 		}
+		if f.Temperature != nil {
+			s.Temperature = f.Temperature
+		}
+	}
+	if t := s.Temperature; t != nil && !(*t > 0 && *t < float32(math.Inf(1))) {
+		return s, fmt.Errorf("temperature %g must be a positive number (1 leaves logits as they are)", *t)
 	}
 	switch s.Output {
 	case "", OutputLogits, OutputProbabilities:

@@ -50,6 +50,9 @@ type Info struct {
 	// Output is "logits" or "probabilities": how Classify treats the
 	// model's first output.
 	Output string
+	// Temperature divides logits before the softmax (1 unless the
+	// metadata gives one); it does not apply to probabilities.
+	Temperature float32
 	// BatchFree reports whether the model runs several images in one
 	// pass; models with a batch size fixed inside the graph run one at a
 	// time.
@@ -180,8 +183,8 @@ func (m *Model) validate() error {
 		// Integer inputs may be shapes or axes whose values are only
 		// known at run time: such models are checked when Run is called.
 		// They are not image classifiers.
-		if len(m.meta.Labels) > 0 || m.meta.Preprocess != nil {
-			return fmt.Errorf("labels or preprocessing are given, but the model takes integer inputs; it cannot classify images")
+		if len(m.meta.Labels) > 0 || m.meta.Preprocess != nil || m.meta.Temperature != nil {
+			return fmt.Errorf("labels, preprocessing or temperature are given, but the model takes integer inputs; it cannot classify images")
 		}
 		for _, o := range g.outInfo {
 			ti := TensorInfo{Name: o.Name, Type: typeName(o.ElemType, dtFloat)}
@@ -208,8 +211,8 @@ func (m *Model) validate() error {
 	}
 	if len(g.inputs) != 1 || len(shapes[0]) == 0 || shapes[0][0] != 1 || len(p.outputs[0].shape) == 0 {
 		// Not a per-image model: only Run applies.
-		if len(m.meta.Labels) > 0 || m.meta.Preprocess != nil {
-			return fmt.Errorf("labels or preprocessing are given, but the model does not take one image input with a batch dimension (inputs %v); it cannot classify", m.info.Inputs)
+		if len(m.meta.Labels) > 0 || m.meta.Preprocess != nil || m.meta.Temperature != nil {
+			return fmt.Errorf("labels, preprocessing or temperature are given, but the model does not take one image input with a batch dimension (inputs %v); it cannot classify", m.info.Inputs)
 		}
 		return nil
 	}
@@ -243,6 +246,13 @@ func (m *Model) validate() error {
 		if endsInSoftmax(g) {
 			m.info.Output = OutputProbabilities
 		}
+	}
+	m.info.Temperature = 1
+	if t := m.meta.Temperature; t != nil {
+		if m.info.Output != OutputLogits {
+			return fmt.Errorf("temperature %g is given but the model outputs probabilities; temperature scaling applies to logits only", *t)
+		}
+		m.info.Temperature = *t
 	}
 	return nil
 }

@@ -139,7 +139,8 @@ func TestInfoMNIST(t *testing.T) {
 		Labels:  []string{"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"},
 		Preprocess: Preprocess{Width: 28, Height: 28, Channels: 1, Layout: "NCHW", Scale: 255,
 			Mean: []float32{0}, Std: []float32{1}},
-		Output: "logits",
+		Output:      "logits",
+		Temperature: 1,
 	}
 	if diff := cmp.Diff(want, info); diff != "" {
 		t.Errorf("Info() mismatch (-want +got):\n%s", diff)
@@ -294,6 +295,8 @@ func TestLoadErrors(t *testing.T) {
 		{"bad output kind", mnist, `{"output":"scores"}`, `output "scores"`, nil},
 		{"bad std", mnist, `{"preprocess":{"std":[0]}}`, "std must not be 0", nil},
 		{"labels on a non-image model", relu, `{"labels":["a","b"]}`, "cannot classify", nil},
+		{"zero temperature", mnist, `{"temperature":0}`, "must be a positive number", nil},
+		{"negative temperature", mnist, `{"temperature":-2}`, "must be a positive number", nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -435,5 +438,67 @@ func TestFusion(t *testing.T) {
 	want := []string{"Conv", "MaxPool", "Conv", "MaxPool", "MatMul"}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("mnist-8 plan steps mismatch (-want +got):\n%s", diff)
+	}
+}
+
+// TestTemperature checks temperature scaling: probabilities are the
+// softmax of the zoo's reference logits divided by T, from the sidecar or
+// from metadata_props.
+func TestTemperature(t *testing.T) {
+	b, err := os.ReadFile(mnistPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, logits := mnistSet(t, 0)
+	const temp = 375
+	scaled := make([]float32, len(logits))
+	for k, v := range logits {
+		scaled[k] = v / temp
+	}
+	want := softmax64(scaled)
+	m, err := Load(b, []byte(`{"preprocess":{"scale":255},"temperature":375}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := m.Info().Temperature; got != temp {
+		t.Errorf("Info().Temperature = %g; want %d", got, temp)
+	}
+	preds, err := m.Classify(context.Background(), []Image{img})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for c := range want {
+		if math.Abs(float64(preds[0].Probs[c])-want[c]) > 1e-4 {
+			t.Errorf("Probs[%d] = %g; want %g (softmax of reference logits / %d)", c, preds[0].Probs[c], want[c], temp)
+		}
+	}
+	if preds[0].Confidence >= 1 {
+		t.Errorf("Confidence = %g; want it below 1 at T=%d (at T=1 it rounds to 1)", preds[0].Confidence, temp)
+	}
+}
+
+func TestTemperatureMetadata(t *testing.T) {
+	md := tModel{
+		nodes:    []tNode{{op: "Flatten", inputs: []string{"x"}, outputs: []string{"y"}}},
+		inputs:   []tIO{{name: "x", dims: []int64{-1, 1, 1, 2}}},
+		outputs:  []tIO{{name: "y"}},
+		metadata: map[string]string{MetaTemperature: "2"},
+	}
+	m, err := Load(md.encode(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	preds, err := m.Classify(context.Background(), []Image{{Width: 2, Height: 1, Pix: []float32{0, 2}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// softmax([0, 2] / 2) = [1, e] / (1 + e).
+	want := 1 / (1 + math.E)
+	if math.Abs(float64(preds[0].Probs[0])-want) > 1e-6 {
+		t.Errorf("Probs = %v; want [%g %g]", preds[0].Probs, want, 1-want)
+	}
+	md.metadata[MetaTemperature] = `"hot"`
+	if _, err := Load(md.encode(), nil); err == nil || !strings.Contains(err.Error(), MetaTemperature) {
+		t.Errorf("Load(temperature \"hot\") error = %v; want one naming %s", err, MetaTemperature)
 	}
 }
