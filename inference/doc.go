@@ -21,12 +21,13 @@
 // files are refused by the decoder; memory and work per plan are bounded.
 //
 // Classification metadata (labels, preprocessing, output kind) comes from
-// the model's metadata_props (keys MetaLabels, MetaPreprocess, MetaOutput)
-// or from a sidecar JSON file beside the model:
+// the model's metadata_props (keys MetaLabels, MetaPreprocess, MetaOutput,
+// MetaTemperature) or from a sidecar JSON file beside the model:
 //
 //	{"labels":["0",...,"9"],
 //	 "preprocess":{"width":28,"height":28,"channels":1,"layout":"NCHW","scale":255,"mean":[0],"std":[1]},
-//	 "output":"logits"}
+//	 "output":"logits", "temperature":1}
 //
-// meaning model input = (pix*scale - mean)/std.
+// meaning model input = (pix*scale - mean)/std, and probabilities =
+// softmax(logits / temperature) (temperature is optional, default 1).
 package inference

@@ -137,7 +137,11 @@ func writeInfo(w io.Writer, path string, in inference.Info) {
 	if p := in.Preprocess; p.Width > 0 {
 		fmt.Fprintf(w, "preprocess: %dx%d, %d channel(s), %s, input = (pixel*%g - mean %v) / std %v\n",
 			p.Width, p.Height, p.Channels, p.Layout, p.Scale, p.Mean, p.Std)
-		fmt.Fprintf(w, "output is:  %s\n", in.Output)
+		if in.Output == inference.OutputLogits && in.Temperature != 1 {
+			fmt.Fprintf(w, "output is:  %s, softmax at temperature %g\n", in.Output, in.Temperature)
+		} else {
+			fmt.Fprintf(w, "output is:  %s\n", in.Output)
+		}
 	}
 }
 
