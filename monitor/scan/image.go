@@ -16,9 +16,9 @@ import (
 // from its header before the pixels are decoded.
 const MaxImageSide = 4096
 
-// decodeImage decodes PNG, JPEG, BMP or TIFF bytes to grey. Images carry no
-// invalid values, so the result of normalisation only depends on the grey
-// levels (0..65535 for 16-bit images, 0..255 scaled to that range for 8-bit).
+// decodeImage decodes PNG, JPEG, BMP or TIFF bytes to grey levels as
+// stored: 0..255 for 8-bit images, 0..65535 for 16-bit ones (which matters
+// for a "fixed" normalisation range). Colour is converted to luminance.
 func decodeImage(l Layout, payload []byte) (Matrix, Report, error) {
 	cfg, kind, err := image.DecodeConfig(bytes.NewReader(payload))
 	if err != nil {
@@ -45,7 +45,7 @@ func decodeImage(l Layout, payload []byte) (Matrix, Report, error) {
 		for y := range h {
 			row := g.Pix[y*g.Stride : y*g.Stride+w]
 			for x, v := range row {
-				raw[y*w+x] = float64(v) * 257
+				raw[y*w+x] = float64(v)
 			}
 		}
 	case *image.Gray16:
@@ -56,9 +56,14 @@ func decodeImage(l Layout, payload []byte) (Matrix, Report, error) {
 			}
 		}
 	default:
+		scale := 1.0 / 257 // 16-bit luminance to 8-bit levels
+		switch img.(type) {
+		case *image.RGBA64, *image.NRGBA64:
+			scale = 1
+		}
 		for y := range h {
 			for x := range w {
-				raw[y*w+x] = float64(color.Gray16Model.Convert(img.At(b.Min.X+x, b.Min.Y+y)).(color.Gray16).Y)
+				raw[y*w+x] = float64(color.Gray16Model.Convert(img.At(b.Min.X+x, b.Min.Y+y)).(color.Gray16).Y) * scale
 			}
 		}
 	}

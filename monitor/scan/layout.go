@@ -89,6 +89,8 @@ type Normalization struct {
 	// Mode is "minmax" (the default), "fixed" or "zscore".
 	Mode string `json:"mode,omitempty"`
 	// Lo and Hi are the measurement range of "fixed": Lo maps to 0, Hi to 1.
+	// For "image" payloads the values are grey levels 0..255 (8-bit) or
+	// 0..65535 (16-bit).
 	Lo float64 `json:"lo,omitempty"`
 	Hi float64 `json:"hi,omitempty"`
 	// Sigma is the clamp of "zscore" in standard deviations; 0 means 3.

@@ -313,6 +313,40 @@ func TestDecodeImageFormats(t *testing.T) {
 	}
 }
 
+// "fixed" ranges apply to grey levels as stored: 0..255 for 8-bit images.
+func TestDecodeImageFixedRange(t *testing.T) {
+	g := image.NewGray(image.Rect(0, 0, 2, 1))
+	g.Pix[0], g.Pix[1] = 51, 255
+	rgb := image.NewRGBA(image.Rect(0, 0, 2, 1))
+	rgb.Set(0, 0, color.RGBA{51, 51, 51, 255})
+	rgb.Set(1, 0, color.RGBA{255, 255, 255, 255})
+	g16 := image.NewGray16(image.Rect(0, 0, 2, 1))
+	g16.SetGray16(0, 0, color.Gray16{Y: 51})
+	g16.SetGray16(1, 0, color.Gray16{Y: 65535})
+	l := Layout{Format: FormatImage, Normalize: Normalization{Mode: NormFixed, Lo: 0, Hi: 255}}
+	for _, tt := range []struct {
+		name string
+		img  image.Image
+		want []float32
+	}{
+		{"gray8", g, []float32{0.2, 1}},
+		{"rgba8", rgb, []float32{0.2, 1}},
+		{"gray16", g16, []float32{0.2, 1}}, // 65535 clamps to 1
+	} {
+		var buf bytes.Buffer
+		if err := png.Encode(&buf, tt.img); err != nil {
+			t.Fatal(err)
+		}
+		m, _, err := Decode(l, buf.Bytes())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(tt.want, m.Pix, approx); diff != "" {
+			t.Errorf("%s with fixed 0..255 (-want +got):\n%s", tt.name, diff)
+		}
+	}
+}
+
 func TestEncodePNGRoundTrip(t *testing.T) {
 	m := Matrix{3, 2, []float32{0, 0.5, 1, 1.5, -1, float32(math.NaN())}}
 	var buf bytes.Buffer
