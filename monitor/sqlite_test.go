@@ -340,3 +340,66 @@ func testLocked(t *testing.T, midway bool, wantError string) {
 		t.Errorf("status after the lock = %+v; want ok, 200 graded, no error", s)
 	}
 }
+
+// TestClaimModeSharedTableSQLite: two consoles share one source table in
+// claim mode; every row is graded exactly once, by one of them.
+func TestClaimModeSharedTableSQLite(t *testing.T) {
+	ctx := t.Context()
+	path := filepath.Join(t.TempDir(), "gw.db")
+	st := openDemoDB(t, ctx, path)
+	defer st.Close()
+	if _, err := st.DB().ExecContext(ctx, `CREATE TABLE claim_scans (id INTEGER PRIMARY KEY, payload BLOB NOT NULL,
+		status TEXT NULL, claimed_at TEXT NULL, claimed_by TEXT NULL)`); err != nil {
+		t.Fatal(err)
+	}
+	const rows = 1500
+	for i, sc := range demoScans(rand.New(rand.NewPCG(9, 9)), rows) {
+		if _, err := st.DB().ExecContext(ctx, `INSERT INTO claim_scans (id, payload) VALUES (?, ?)`, i+1, sc.Pix); err != nil {
+			t.Fatal(err)
+		}
+	}
+	src := monitor.SourceConfig{
+		Source: storage.Source{Name: "shared", Table: "claim_scans", KeyColumn: "id", Mode: storage.ModeClaim,
+			StatusColumn: "status", ClaimedAtColumn: "claimed_at", ClaimedByColumn: "claimed_by", PayloadColumn: "payload",
+			LeaseTimeout: time.Minute},
+		Layout:   demoSources(0, 0)[0].Layout,
+		Interval: 5 * time.Millisecond, BatchSize: 50,
+	}
+	var mons []*monitor.Monitor
+	for _, owner := range []string{"pc1", "pc2"} {
+		s, err := storage.Open(ctx, storage.DriverSQLite, path, storage.TableNames{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		m, err := monitor.New(monitor.Config{Store: s, Grader: meanGrader{}, Owner: owner, BackoffMin: 5 * time.Millisecond,
+			BackoffMax: 50 * time.Millisecond, Sources: []monitor.SourceConfig{src}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		mons = append(mons, m)
+	}
+	errs := make(chan error, len(mons))
+	runCtx, cancel := context.WithTimeout(ctx, 60*time.Second)
+	defer cancel()
+	for _, m := range mons {
+		go func() { errs <- runUntilIdle(runCtx, m) }()
+	}
+	for range mons {
+		if err := <-errs; err != nil {
+			t.Fatalf("run until idle: %v", err)
+		}
+	}
+	g1, g2 := mons[0].Status()[0].Graded, mons[1].Status()[0].Graded
+	t.Logf("pc1 graded %d, pc2 graded %d", g1, g2)
+	if none, many := unresolved(t, st, "claim_scans", "shared"); none != 0 || many != 0 {
+		t.Errorf("%d rows without result, %d with several; want 0, 0", none, many)
+	}
+	if g1+g2 != rows || g1 == 0 || g2 == 0 {
+		t.Errorf("pc1 graded %d and pc2 %d; want %d in all, shared between both", g1, g2, rows)
+	}
+	var left int
+	if err := st.DB().QueryRow(`SELECT COUNT(*) FROM claim_scans WHERE status IS NULL OR status <> 'done'`).Scan(&left); err != nil || left != 0 {
+		t.Errorf("rows not marked done = %d, %v; want 0", left, err)
+	}
+}
