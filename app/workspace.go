@@ -161,7 +161,7 @@ func DefaultWorkspaceDir() (string, error) {
 // contents. With configPath set it loads that file. With configPath empty
 // it uses config.json in DefaultWorkspaceDir, creating the demo workspace
 // there on first run, so the console has something to show with nothing
-// set up.
+// set up (and completing it on later runs, see InitDemo).
 func EnsureWorkspace(ctx context.Context, configPath string) (string, *config.Config, error) {
 	if configPath != "" {
 		cfg, err := config.Load(configPath)
@@ -172,11 +172,13 @@ func EnsureWorkspace(ctx context.Context, configPath string) (string, *config.Co
 		return "", nil, err
 	}
 	path := filepath.Join(dir, ConfigFile)
-	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+	cfg, err := config.Load(path)
+	if errors.Is(err, fs.ErrNotExist) || (err == nil && cfg.Demo) {
+		// First run, or a demo workspace to bring up to date.
 		if _, err := InitDemo(ctx, dir); err != nil {
 			return "", nil, err
 		}
+		cfg, err = config.Load(path)
 	}
-	cfg, err := config.Load(path)
 	return path, cfg, err
 }

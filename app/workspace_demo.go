@@ -24,7 +24,9 @@ var ErrNotDemo = errors.New("not a demo workspace")
 // demo source tables, the bundled model and the image folder. It is
 // idempotent; an existing demo configuration is kept as it is (with any
 // changes made to it), and a configuration that is not a demo workspace is
-// refused with ErrNotDemo. It returns the configuration file's path.
+// refused with ErrNotDemo. The bundled model's sidecar is brought up to
+// date while the workspace still uses the bundled model. It returns the
+// configuration file's path.
 func InitDemo(ctx context.Context, dir string) (string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", fmt.Errorf("init demo workspace: %w", err)
@@ -45,6 +47,8 @@ func InitDemo(ctx context.Context, dir string) (string, error) {
 		if _, err := demo.WriteModel(dir); err != nil {
 			return "", fmt.Errorf("init demo workspace: %w", err)
 		}
+	} else if _, err := demo.RefreshModel(dir); err != nil {
+		return "", fmt.Errorf("init demo workspace: %w", err)
 	}
 	if err := os.MkdirAll(cfg.ImageFolder(), 0o755); err != nil {
 		return "", fmt.Errorf("init demo workspace: image folder: %w", err)

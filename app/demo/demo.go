@@ -6,6 +6,7 @@
 package demo
 
 import (
+	"bytes"
 	_ "embed"
 	"fmt"
 	"math/rand/v2"
@@ -75,6 +76,34 @@ func WriteModel(dir string) (string, error) {
 		}
 	}
 	return filepath.Join(folder, ModelFile), nil
+}
+
+// RefreshModel brings the bundled model's sidecar and notice in dir/model
+// up to date when the model file there is still the bundled one, so that
+// a demo workspace made by an older Gradewatch gets, for example, a newer
+// calibration. A model the user replaced is left alone. It reports
+// whether anything was rewritten.
+func RefreshModel(dir string) (bool, error) {
+	folder := filepath.Join(dir, ModelFolder)
+	onnx, err := os.ReadFile(filepath.Join(folder, ModelFile))
+	if err != nil || !bytes.Equal(onnx, modelONNX) {
+		return false, nil
+	}
+	changed := false
+	for _, f := range []struct {
+		name string
+		data []byte
+	}{{SidecarFile, modelSidecar}, {NoticeFile, notice}} {
+		path := filepath.Join(folder, f.name)
+		if old, err := os.ReadFile(path); err == nil && bytes.Equal(old, f.data) {
+			continue
+		}
+		if err := os.WriteFile(path, f.data, 0o644); err != nil {
+			return changed, fmt.Errorf("refresh demo model: %w", err)
+		}
+		changed = true
+	}
+	return changed, nil
 }
 
 // Intervals of the demo sources, like the seed system's two lines.

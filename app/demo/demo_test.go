@@ -178,3 +178,35 @@ func TestScans(t *testing.T) {
 		}
 	}
 }
+
+func TestRefreshModel(t *testing.T) {
+	dir := t.TempDir()
+	if _, err := WriteModel(dir); err != nil {
+		t.Fatal(err)
+	}
+	side := filepath.Join(dir, ModelFolder, SidecarFile)
+	if err := os.WriteFile(side, []byte(`{"labels":["0"]}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	changed, err := RefreshModel(dir)
+	if err != nil || !changed {
+		t.Fatalf("RefreshModel over an old sidecar = %v, %v; want true, nil", changed, err)
+	}
+	if got, _ := os.ReadFile(side); !bytes.Equal(got, ModelSidecar()) {
+		t.Errorf("sidecar after refresh = %q; want the bundled one", got)
+	}
+	if changed, _ := RefreshModel(dir); changed {
+		t.Error("second RefreshModel changed files; want nothing to do")
+	}
+	// A model the user replaced keeps its own sidecar.
+	model := filepath.Join(dir, ModelFolder, ModelFile)
+	if err := os.WriteFile(model, []byte("user model"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(side, []byte(`{"labels":["ok","bad"]}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if changed, _ := RefreshModel(dir); changed {
+		t.Error("RefreshModel rewrote the sidecar of a replaced model")
+	}
+}
