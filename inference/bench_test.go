@@ -52,12 +52,18 @@ func BenchmarkInfer(b *testing.B) {
 					}
 					b.ReportAllocs()
 					b.ResetTimer()
+					cpu := processCPU()
 					for b.Loop() {
 						if err := m.Infer(ctx, in, batch, out); err != nil {
 							b.Fatal(err)
 						}
 					}
 					b.ReportMetric(float64(b.Elapsed().Nanoseconds())/1e6/float64(b.N*batch), "ms/img")
+					if cpu > 0 {
+						// CPU time of all threads: with 2 threads it exceeds
+						// wall time; on a loaded machine it is the steadier one.
+						b.ReportMetric((processCPU()-cpu).Seconds()*1000/float64(b.N*batch), "cpu-ms/img")
+					}
 				})
 			}
 		}
