@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"testing"
@@ -129,14 +130,18 @@ func TestPointsPathsAgree(t *testing.T) {
 // (SQL Server's path) and as one JSON array per scan (SQLite's path), both
 // on SQLite.
 func BenchmarkPointsPath(b *testing.B) {
-	e := newEnv(&testing.T{}, DriverSQLite, b.TempDir()+"/gw.db", "")
-	defer e.st.Close()
+	ctx := context.Background()
+	st, err := Open(ctx, DriverSQLite, b.TempDir()+"/gw.db", TableNames{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
 	dt := DefaultDemoTables()
-	if err := e.st.CreateDemoSources(e.ctx, dt); err != nil {
+	if err := st.CreateDemoSources(ctx, dt); err != nil {
 		b.Fatal(err)
 	}
 	const n = 256
-	if err := e.st.InsertDemoPointScans(e.ctx, dt, demoScans(n)); err != nil {
+	if err := st.InsertDemoPointScans(ctx, dt, demoScans(n)); err != nil {
 		b.Fatal(err)
 	}
 	_, src := DemoSources(dt)
@@ -145,12 +150,12 @@ func BenchmarkPointsPath(b *testing.B) {
 		b.Fatal(err)
 	}
 	for _, path := range []string{"rows", "json"} {
-		b.Run(path, func(b *testing.B) {
+		b.Run("path="+path, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
 				scans := make([]Scan, n)
 				byKey := make(map[string]int, n)
-				a := &args{d: e.st.d}
+				a := &args{d: st.d}
 				ph := make([]string, n)
 				for i := range scans {
 					scans[i].Key = fmt.Sprint(i + 1)
@@ -159,9 +164,9 @@ func BenchmarkPointsPath(b *testing.B) {
 				}
 				var err error
 				if path == "rows" {
-					err = e.st.readPointRows(e.ctx, pointRowsQuery(e.st.d, c.points, ph), a.list, false, byKey, scans)
+					err = st.readPointRows(ctx, pointRowsQuery(st.d, c.points, ph), a.list, false, byKey, scans)
 				} else {
-					err = e.st.readPointsJSON(e.ctx, pointsJSONQuery(e.st.d, c.points, ph), a.list, false, byKey, scans)
+					err = st.readPointsJSON(ctx, pointsJSONQuery(st.d, c.points, ph), a.list, false, byKey, scans)
 				}
 				if err != nil || len(scans[n-1].Points) != DemoSize*DemoSize {
 					b.Fatalf("read points: %v", err)
