@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"image"
@@ -118,16 +119,35 @@ func (v *adhocView) gradeReader(name string, rc io.ReadCloser) {
 	})
 }
 
+// maxAdhocBytes and maxAdhocSide bound the image files graded ad hoc.
+const (
+	maxAdhocBytes = 64 << 20
+	maxAdhocSide  = 8192
+)
+
 // decodeScan reads an image file into a grey scan with values in [0,1].
+// The size in the header is checked before the pixels are decoded, so a
+// file claiming a huge image is refused without allocating it.
 func decodeScan(r io.Reader) (Scan, error) {
-	img, _, err := image.Decode(r)
+	data, err := io.ReadAll(io.LimitReader(r, maxAdhocBytes+1))
+	if err != nil {
+		return Scan{}, fmt.Errorf("read image: %w", err)
+	}
+	if len(data) > maxAdhocBytes {
+		return Scan{}, fmt.Errorf("image file is over %d MB: use a smaller file", maxAdhocBytes>>20)
+	}
+	cfg, _, err := image.DecodeConfig(bytes.NewReader(data))
+	if err != nil {
+		return Scan{}, fmt.Errorf("decode image: %w (use a PNG, JPEG or GIF file)", err)
+	}
+	if cfg.Width <= 0 || cfg.Height <= 0 || cfg.Width > maxAdhocSide || cfg.Height > maxAdhocSide {
+		return Scan{}, fmt.Errorf("image is %dx%d: use an image between 1x1 and %dx%d", cfg.Width, cfg.Height, maxAdhocSide, maxAdhocSide)
+	}
+	img, _, err := image.Decode(bytes.NewReader(data))
 	if err != nil {
 		return Scan{}, fmt.Errorf("decode image: %w (use a PNG, JPEG or GIF file)", err)
 	}
 	b := img.Bounds()
-	if b.Dx() <= 0 || b.Dy() <= 0 || b.Dx()*b.Dy() > 64<<20 {
-		return Scan{}, fmt.Errorf("image is %dx%d: use an image between 1x1 and 8192x8192", b.Dx(), b.Dy())
-	}
 	s := Scan{Width: b.Dx(), Height: b.Dy(), Pix: make([]float32, b.Dx()*b.Dy())}
 	for y := b.Min.Y; y < b.Max.Y; y++ {
 		for x := b.Min.X; x < b.Max.X; x++ {
@@ -136,6 +156,9 @@ func decodeScan(r io.Reader) (Scan, error) {
 			lum := (19595*cr + 38470*cg + 7471*cb + 1<<15) >> 16
 			s.Pix[(y-b.Min.Y)*s.Width+(x-b.Min.X)] = float32(lum) / 0xffff
 		}
+	}
+	if !s.Valid() {
+		return Scan{}, fmt.Errorf("image decoded to %dx%d: use a non-empty image", s.Width, s.Height)
 	}
 	return s, nil
 }

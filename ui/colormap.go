@@ -18,6 +18,7 @@ const (
 // colormapNames are the names shown in the colour map picker, in order.
 var colormapNames = []string{"Grey", "Viridis", "Inferno"}
 
+// String returns the colour map's name as shown in the picker.
 func (m Colormap) String() string {
 	if m < 0 || int(m) >= len(colormapNames) {
 		return "Grey"
