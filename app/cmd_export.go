@@ -157,7 +157,9 @@ func exportMetadata(ctx context.Context, st *storage.Store, cfg *config.Config, 
 // WriteResultsCSV writes a header and one row per result graded in
 // [from, to) to w, with the given metadata columns after the fixed ones;
 // times are RFC 3339 UTC. A metadata column whose name clashes with a
-// fixed column is written as "meta_<name>". It returns the number of rows.
+// fixed column is written as "meta_<name>". Confidences are written with
+// the shortest digits that give back the model's float32. It returns the
+// number of rows.
 func WriteResultsCSV(ctx context.Context, st *storage.Store, w io.Writer, meta []string, from, to time.Time) (int, error) {
 	bw := bufio.NewWriterSize(w, 64<<10)
 	cw := csv.NewWriter(bw)
@@ -180,7 +182,7 @@ func WriteResultsCSV(ctx context.Context, st *storage.Store, w io.Writer, meta [
 	err := st.EachResult(ctx, from, to, func(r storage.Result) error {
 		row = append(row[:0],
 			strconv.FormatInt(r.ID, 10), r.Source, r.SourceKey, r.Predicted, r.FinalGrade,
-			strconv.FormatFloat(r.Confidence, 'f', -1, 64), r.ModelName, r.ModelSHA256,
+			strconv.FormatFloat(r.Confidence, 'f', -1, 32), r.ModelName, r.ModelSHA256,
 			rfc3339(r.GradedAt), rfc3339(r.ReviewedAt), r.ImagePath)
 		for _, m := range meta {
 			row = append(row, r.Metadata[m])
