@@ -42,6 +42,11 @@ func (m *Model) Classify(ctx context.Context, imgs []Image) ([]Prediction, error
 		if img.Width <= 0 || img.Height <= 0 || len(img.Pix) != img.Width*img.Height {
 			return nil, fmt.Errorf("classify: image %d is %dx%d with %d pixels; want width*height pixels", k, img.Width, img.Height, len(img.Pix))
 		}
+		for i, v := range img.Pix {
+			if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+				return nil, fmt.Errorf("classify: image %d pixel %d (x %d, y %d) is %g; pixels must be finite", k, i, i%img.Width, i/img.Width, v)
+			}
+		}
 		src := img.Pix
 		if img.Width != pp.Width || img.Height != pp.Height {
 			if plane == nil {

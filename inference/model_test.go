@@ -262,7 +262,8 @@ func TestClassifyCancelled(t *testing.T) {
 
 func TestClassifyBadImage(t *testing.T) {
 	m := loadMNIST(t)
-	for _, img := range []Image{{Width: 28, Height: 28, Pix: make([]float32, 10)}, {Width: 0, Height: 5}} {
+	nan := Image{Width: 2, Height: 2, Pix: []float32{0, 1, float32(math.NaN()), 0}}
+	for _, img := range []Image{{Width: 28, Height: 28, Pix: make([]float32, 10)}, {Width: 0, Height: 5}, nan} {
 		if _, err := m.Classify(context.Background(), []Image{img}); err == nil {
 			t.Errorf("Classify(%dx%d with %d pixels) = nil error; want an error", img.Width, img.Height, len(img.Pix))
 		}
