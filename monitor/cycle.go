@@ -203,6 +203,9 @@ func (s *source) classify(ctx context.Context, items []graded, imgs []inference.
 		return "", fmt.Errorf("grade %d scans of source %s with model %s: %w", len(imgs), src.Name, info.Name, err)
 	}
 	for k, i := range idx {
+		if reasons[k] == "" {
+			reasons[k] = checkPrediction(preds[k])
+		}
 		if reasons[k] != "" {
 			items[i].reject = "grade: " + reasons[k]
 			continue
@@ -312,6 +315,23 @@ func safeClassify(ctx context.Context, g Grader, imgs []inference.Image) (preds 
 		}
 	}()
 	return g.Classify(ctx, imgs)
+}
+
+// checkPrediction returns why p cannot be stored, or "". A NaN or
+// infinite probability (a model overflow) could not be written to the
+// database and would block the line.
+func checkPrediction(p inference.Prediction) string {
+	// A little above 1 is float rounding in a model's own softmax.
+	ok := func(v float32) bool { return v >= 0 && v <= 1.001 } // false for NaN
+	if !ok(p.Confidence) {
+		return fmt.Sprintf("model returned confidence %v; want a probability in [0,1]", p.Confidence)
+	}
+	for i, v := range p.Probs {
+		if !ok(v) {
+			return fmt.Sprintf("model returned probability %v for class %d; want a probability in [0,1]", v, i)
+		}
+	}
+	return ""
 }
 
 // newResult builds the result of one graded scan.
