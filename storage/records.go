@@ -17,7 +17,7 @@ type Scan struct {
 	Source   string            // Source.Name
 	Key      string            // the key column's value as text
 	Payload  []byte            // payload column bytes (nil for points sources)
-	Points   []Point           // points of a points source, in table order
+	Points   []Point           // points of a points source, by y then x (or by index)
 	Metadata map[string]string // metadata column name -> value as text ("" for NULL)
 }
 
