@@ -273,3 +273,17 @@ func TestWorkspaceOpensWithoutModel(t *testing.T) {
 	cancel()
 	<-done
 }
+
+// TestSimulateRate checks that --rate paces the inserts: 10 scans at 20
+// per second cannot be done in much less than half a second.
+func TestSimulateRate(t *testing.T) {
+	path := fastDemo(t)
+	start := time.Now()
+	out := mustGW(t, "simulate", "--config", path, "--count", "10", "--rate", "20", "--seed", "1")
+	if d := time.Since(start); d < 400*time.Millisecond {
+		t.Errorf("10 scans at 20/s took %v; want about 0.5s", d)
+	}
+	if !strings.Contains(out, "inserted 10 scans (5 blob, 5 points)") {
+		t.Errorf("simulate output = %q; want 10 scans split 5/5", out)
+	}
+}
