@@ -179,25 +179,37 @@ func wire(ctx context.Context, bg *sync.WaitGroup, c *ui.Console, ws *Workspace,
 	}
 }
 
-// dbCheckEvery is how often the console checks the database connection.
-const dbCheckEvery = 5 * time.Second
+// dbCheckEvery is how often the console checks the database connection;
+// dbDownAfter failed checks in a row count as the database being down, so
+// that one ping stuck behind a long write (SQLite under a backlog) does not
+// raise a false alarm.
+const (
+	dbCheckEvery = 5 * time.Second
+	dbDownAfter  = 3
+)
 
 // watchDatabase pings the database and reports each change of its state.
 func watchDatabase(ctx context.Context, c *ui.Console, ws *Workspace) {
 	t := time.NewTicker(dbCheckEvery)
 	defer t.Stop()
+	failures := 0
 	for {
-		pctx, cancel := context.WithTimeout(ctx, dbCheckEvery)
+		pctx, cancel := context.WithTimeout(ctx, 2*dbCheckEvery)
 		err := ws.Store.Ping(pctx)
 		cancel()
 		if ctx.Err() != nil {
 			return
 		}
-		st := ui.DatabaseState{Connected: err == nil}
-		if err != nil {
-			st.Err = err.Error()
+		switch {
+		case err == nil:
+			failures = 0
+			c.Post(ui.DatabaseState{Connected: true})
+		case failures+1 >= dbDownAfter:
+			failures++
+			c.Post(ui.DatabaseState{Err: err.Error()})
+		default:
+			failures++
 		}
-		c.Post(st)
 		select {
 		case <-ctx.Done():
 			return
