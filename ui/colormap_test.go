@@ -98,6 +98,8 @@ func TestPct(t *testing.T) {
 		{1, 1, "100.0%"},
 		{0.41, 1, "41.0%"},
 		{0, 0, "0%"},
+		{0.99999, 0, "99%"}, // the feed and the detail agree: not 100%
+		{0.99999, 1, "99.9%"},
 	}
 	for _, tt := range tests {
 		if got := pct(tt.p, tt.d); got != tt.want {

@@ -321,7 +321,7 @@ func orDash(s string) string {
 func pct(p float32, decimals int) string {
 	scale := math.Pow(10, float64(decimals))
 	// The small offset absorbs float32 error (0.41 is stored as 0.40999...).
-	v := math.Floor(float64(p)*100*scale+1e-3) / scale
+	v := math.Floor(float64(p)*100*scale+1e-4) / scale
 	return strconv.FormatFloat(v, 'f', decimals, 64) + "%"
 }
 
