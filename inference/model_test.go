@@ -197,9 +197,23 @@ func TestInferNoAllocs(t *testing.T) {
 		in := randomInput(m, tt.batch)
 		out := make([]float32, tt.batch*m.OutputSize())
 		ctx := context.Background()
-		// Warm up with full parallelism so that every plan the split
-		// needs exists (AllocsPerRun itself runs with GOMAXPROCS=1).
-		for i := 0; i < 10; i++ {
+		// Build one plan per worker for every chunk size the split may
+		// use, whatever the scheduler does (AllocsPerRun runs with
+		// GOMAXPROCS=1), then warm up.
+		for n := 1; n <= tt.batch && (n == 1 || m.batchFree); n *= 2 {
+			var ps []*plan
+			for w := 0; w < tt.threads; w++ {
+				p, err := m.get(n)
+				if err != nil {
+					t.Fatal(err)
+				}
+				ps = append(ps, p)
+			}
+			for _, p := range ps {
+				m.put(n, p)
+			}
+		}
+		for i := 0; i < 3; i++ {
 			if err := m.Infer(ctx, in, tt.batch, out); err != nil {
 				t.Fatal(err)
 			}
