@@ -36,6 +36,7 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	out := fs.String("out", "", `output file ("-" for standard output)`)
 	fromS := fs.String("from", "", "only results graded at or after T (RFC 3339, or a date 2006-01-02 meaning midnight UTC)")
 	toS := fs.String("to", "", "only results graded before T (same forms as --from)")
+	probs := fs.Bool("probs", false, "add one column per class with its probability (prob_<label>)")
 	if code := parseFlags(fs, args); code >= 0 {
 		return code
 	}
@@ -55,7 +56,7 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 			err = fmt.Errorf("--to %s is not after --from %s; swap them", *toS, *fromS)
 		}
 		if err == nil {
-			err = exportCSV(ctx, *cfgPath, *out, from, to, stdout, stderr)
+			err = exportCSV(ctx, *cfgPath, *out, from, to, *probs, stdout, stderr)
 		}
 	}
 	if err != nil {
@@ -80,7 +81,7 @@ func parseTime(flag, s string) (time.Time, error) {
 	return time.Time{}, fmt.Errorf("%s %q is not a time; write RFC 3339 such as 2026-11-22T06:00:00Z, or a date such as 2026-11-22", flag, s)
 }
 
-func exportCSV(ctx context.Context, cfgPath, out string, from, to time.Time, stdout, stderr io.Writer) error {
+func exportCSV(ctx context.Context, cfgPath, out string, from, to time.Time, probs bool, stdout, stderr io.Writer) error {
 	path, cfg, err := EnsureWorkspace(ctx, cfgPath)
 	if err != nil {
 		return err
@@ -90,12 +91,12 @@ func exportCSV(ctx context.Context, cfgPath, out string, from, to time.Time, std
 		return fmt.Errorf("open database of %s: %w", path, err)
 	}
 	defer st.Close()
-	meta, err := exportMetadata(ctx, st, cfg, from, to)
+	cols, err := exportColumnsOf(ctx, st, cfg, from, to, probs)
 	if err != nil {
 		return err
 	}
 	if out == "-" {
-		n, err := WriteResultsCSV(ctx, st, stdout, meta, from, to)
+		n, err := WriteResultsCSV(ctx, st, stdout, cols, from, to)
 		if err == nil {
 			fmt.Fprintf(stderr, "exported %d results\n", n)
 		}
@@ -109,7 +110,7 @@ func exportCSV(ctx context.Context, cfgPath, out string, from, to time.Time, std
 	}
 	defer os.Remove(f.Name())
 	defer f.Close()
-	n, err := WriteResultsCSV(ctx, st, f, meta, from, to)
+	n, err := WriteResultsCSV(ctx, st, f, cols, from, to)
 	if err != nil {
 		return err
 	}
@@ -123,21 +124,32 @@ func exportCSV(ctx context.Context, cfgPath, out string, from, to time.Time, std
 	return nil
 }
 
-// exportMetadata returns the metadata columns of an export: those of the
-// configured sources in configuration order, then any other key found in
-// the results (of sources no longer configured), sorted.
-func exportMetadata(ctx context.Context, st *storage.Store, cfg *config.Config, from, to time.Time) ([]string, error) {
-	var cols []string
+// ExportColumns are the variable columns of an export, after the fixed
+// ones.
+type ExportColumns struct {
+	// Metadata are the carried metadata columns.
+	Metadata []string
+	// Labels, if any, add a prob_<label> column per class.
+	Labels []string
+}
+
+// exportColumnsOf returns the variable columns of an export: the metadata
+// columns of the configured sources in configuration order, then any other
+// key found in the results (of sources no longer configured), sorted; with
+// probs, the class labels of the results in the order first seen.
+func exportColumnsOf(ctx context.Context, st *storage.Store, cfg *config.Config, from, to time.Time, probs bool) (ExportColumns, error) {
+	var cols ExportColumns
 	seen := map[string]bool{}
 	for _, s := range cfg.Sources {
 		for _, m := range s.Metadata {
 			if !seen[m] {
 				seen[m] = true
-				cols = append(cols, m)
+				cols.Metadata = append(cols.Metadata, m)
 			}
 		}
 	}
 	var extra []string
+	seenLabel := map[string]bool{}
 	err := st.EachResult(ctx, from, to, func(r storage.Result) error {
 		for k := range r.Metadata {
 			if !seen[k] {
@@ -145,34 +157,50 @@ func exportMetadata(ctx context.Context, st *storage.Store, cfg *config.Config, 
 				extra = append(extra, k)
 			}
 		}
+		if probs {
+			for _, l := range r.Labels {
+				if !seenLabel[l] {
+					seenLabel[l] = true
+					cols.Labels = append(cols.Labels, l)
+				}
+			}
+		}
 		return nil
 	})
 	if err != nil {
-		return nil, err
+		return ExportColumns{}, err
 	}
 	sort.Strings(extra)
-	return append(cols, extra...), nil
+	cols.Metadata = append(cols.Metadata, extra...)
+	return cols, nil
 }
 
 // WriteResultsCSV writes a header and one row per result graded in
-// [from, to) to w, with the given metadata columns after the fixed ones;
-// times are RFC 3339 UTC. A metadata column whose name clashes with a
-// fixed column is written as "meta_<name>". Confidences are written with
+// [from, to) to w: the fixed columns, the metadata columns, then a
+// prob_<label> column per label (empty where a result's model has no such
+// class); times are RFC 3339 UTC. A metadata column whose name clashes
+// with another column is written as "meta_<name>". Confidences are written with
 // the shortest digits that give back the model's float32. It returns the
 // number of rows.
-func WriteResultsCSV(ctx context.Context, st *storage.Store, w io.Writer, meta []string, from, to time.Time) (int, error) {
+func WriteResultsCSV(ctx context.Context, st *storage.Store, w io.Writer, cols ExportColumns, from, to time.Time) (int, error) {
 	bw := bufio.NewWriterSize(w, 64<<10)
 	cw := csv.NewWriter(bw)
 	header := append([]string(nil), exportColumns...)
-	fixed := map[string]bool{}
+	taken := map[string]bool{}
 	for _, c := range exportColumns {
-		fixed[c] = true
+		taken[c] = true
 	}
-	for _, m := range meta {
-		if fixed[m] {
+	for _, l := range cols.Labels {
+		taken["prob_"+l] = true
+	}
+	for _, m := range cols.Metadata {
+		if taken[m] {
 			m = "meta_" + m
 		}
 		header = append(header, m)
+	}
+	for _, l := range cols.Labels {
+		header = append(header, "prob_"+l)
 	}
 	if err := cw.Write(header); err != nil {
 		return 0, fmt.Errorf("write csv: %w", err)
@@ -184,8 +212,18 @@ func WriteResultsCSV(ctx context.Context, st *storage.Store, w io.Writer, meta [
 			strconv.FormatInt(r.ID, 10), r.Source, r.SourceKey, r.Predicted, r.FinalGrade,
 			strconv.FormatFloat(r.Confidence, 'f', -1, 32), r.ModelName, r.ModelSHA256,
 			rfc3339(r.GradedAt), rfc3339(r.ReviewedAt), r.ImagePath)
-		for _, m := range meta {
+		for _, m := range cols.Metadata {
 			row = append(row, r.Metadata[m])
+		}
+		for _, l := range cols.Labels {
+			p := ""
+			for i, rl := range r.Labels {
+				if rl == l && i < len(r.Probs) {
+					p = strconv.FormatFloat(r.Probs[i], 'f', -1, 32)
+					break
+				}
+			}
+			row = append(row, p)
 		}
 		n++
 		return cw.Write(row)

@@ -5,8 +5,10 @@ import (
 	"context"
 	"encoding/csv"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -159,6 +161,37 @@ func TestDemoEndToEnd(t *testing.T) {
 		t.Errorf("accuracy = %.3f (%d of %d); want at least 0.95", acc, correct, len(rows))
 	}
 
+	// With --probs every row carries the ten class probabilities, which
+	// sum to 1 and give the confidence for the predicted grade.
+	out = mustGW(t, "export", "--config", cfgPath, "--out", "-", "--probs")
+	precs, err := csv.NewReader(strings.NewReader(out)).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pcol := map[string]int{}
+	for i, h := range precs[0] {
+		pcol[h] = i
+	}
+	for _, rec := range precs[1:] {
+		sum := 0.0
+		for d := 0; d <= 9; d++ {
+			i, ok := pcol[fmt.Sprintf("prob_%d", d)]
+			if !ok {
+				t.Fatalf("--probs header %v lacks prob_%d", precs[0], d)
+			}
+			p, err := strconv.ParseFloat(rec[i], 64)
+			if err != nil {
+				t.Fatalf("prob_%d = %q: %v", d, rec[i], err)
+			}
+			sum += p
+		}
+		conf := rec[pcol["confidence"]]
+		if math.Abs(sum-1) > 1e-4 || rec[pcol["prob_"+rec[pcol["predicted_grade"]]]] != conf {
+			t.Errorf("row %v: probabilities sum to %v, prob of the prediction %q; want 1 and the confidence %q", rec[:3], sum, rec[pcol["prob_"+rec[pcol["predicted_grade"]]]], conf)
+			break
+		}
+	}
+
 	// A second run finds nothing new and writes nothing twice.
 	out = mustGW(t, "run", "--headless", "--config", cfgPath, "--until-idle", "--status-every", "0")
 	if !strings.Contains(out, "graded 0 scans") {
@@ -301,7 +334,7 @@ func TestWriteResultsCSVQuoting(t *testing.T) {
 		t.Fatal(err)
 	}
 	var buf bytes.Buffer
-	n, err := WriteResultsCSV(ctx, st, &buf, []string{"lot", "source"}, time.Time{}, time.Time{})
+	n, err := WriteResultsCSV(ctx, st, &buf, ExportColumns{Metadata: []string{"lot", "source"}, Labels: []string{"1", "7", "x"}}, time.Time{}, time.Time{})
 	if err != nil || n != 1 {
 		t.Fatalf("WriteResultsCSV = %d, %v; want 1 row", n, err)
 	}
@@ -327,6 +360,9 @@ func TestWriteResultsCSVQuoting(t *testing.T) {
 	}
 	if get("confidence") != "0.25" || get("predicted_grade") != "7" || get("final_grade") != "7" {
 		t.Errorf("confidence, predicted, final = %q, %q, %q; want 0.25, 7, 7", get("confidence"), get("predicted_grade"), get("final_grade"))
+	}
+	if get("prob_7") != "0.25" || get("prob_1") != "0.75" || get("prob_x") != "" {
+		t.Errorf("prob_7, prob_1, prob_x = %q, %q, %q; want 0.25, 0.75 and empty", get("prob_7"), get("prob_1"), get("prob_x"))
 	}
 	if g := get("graded_at"); !strings.HasSuffix(g, "Z") {
 		t.Errorf("graded_at = %q; want RFC 3339 UTC", g)
