@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"context"
 	"sync"
 	"time"
 
@@ -62,22 +61,6 @@ func (a *adapter) flush() {
 		a.mu.Unlock()
 		a.apply(batch)
 	})
-}
-
-// Run posts every event received from events until the channel is closed or
-// ctx is done; it is meant to run in its own goroutine, started by the app.
-func (c *Console) Run(ctx context.Context, events <-chan Event) {
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case ev, ok := <-events:
-			if !ok {
-				return
-			}
-			c.Post(ev)
-		}
-	}
 }
 
 // Post hands events to the console from any goroutine. Scan images are

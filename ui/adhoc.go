@@ -179,7 +179,7 @@ func (v *adhocView) graded(e adhocGraded) {
 		Metadata: map[string]string{"file": filepath.Base(e.name)},
 	}
 	v.detail.res, v.detail.has = r, true
-	v.detail.scroll.Show()
+	v.detail.showBody(true)
 	v.detail.fill()
 	v.detail.history.SetText("Not saved.")
 	v.detail.setScan(scanLoaded{key: r.key(), scan: e.scan})

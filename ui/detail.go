@@ -143,12 +143,27 @@ func heading(s string) *widget.Label {
 
 func (d *detailPanel) showZoom() { d.zoomLbl.SetText(fmt.Sprintf("%g×", d.view.zoom)) }
 
+// showBody shows or hides everything below the title, and lays the panel
+// out again: a container does not relayout by itself when a child's
+// visibility changes.
+func (d *detailPanel) showBody(on bool) {
+	if on == d.scroll.Visible() {
+		return
+	}
+	if on {
+		d.scroll.Show()
+	} else {
+		d.scroll.Hide()
+	}
+	d.root.Refresh()
+}
+
 // clear shows the empty state.
 func (d *detailPanel) clear() {
 	d.has = false
 	d.res = Result{}
 	d.title.SetText("Select a scan to see it here.")
-	d.scroll.Hide()
+	d.showBody(false)
 	d.grade.Text = ""
 	d.header.Refresh()
 	d.conf.SetText("")
@@ -164,7 +179,7 @@ func (d *detailPanel) clear() {
 func (d *detailPanel) show(r Result) {
 	same := d.has && d.res.key() == r.key()
 	d.res, d.has = r, true
-	d.scroll.Show()
+	d.showBody(true)
 	d.fill()
 	if same {
 		return

@@ -165,7 +165,7 @@ func (v *liveView) updateCell(id widget.GridWrapItemID, o fyne.CanvasObject) {
 	if r.Overridden() {
 		cell.caption.Text = fmt.Sprintf("%s (was %s)", r.Final(), r.Grade)
 	}
-	cell.caption.Color = col
+	cell.caption.Color = theme.Color(theme.ColorNameForeground) // readable on light and dark; the frame carries the colour code
 	cell.caption.Refresh()
 	when := r.GradedAt
 	if !r.ScannedAt.IsZero() {
