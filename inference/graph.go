@@ -247,10 +247,15 @@ func (g *graph) declared(k int) ([]int, error) {
 // others): those inputs become constants of the plan, so that shapes,
 // axes and pads fed as graph inputs (as in the ONNX node tests) fold.
 func (g *graph) build(shapes [][]int, ints [][]int64) (*plan, error) {
+	return g.buildBatch(shapes, ints, 0)
+}
+
+// buildBatch is build with plan.rebatch set to rebatch.
+func (g *graph) buildBatch(shapes [][]int, ints [][]int64, rebatch int) (*plan, error) {
 	if len(shapes) != len(g.inputs) {
 		return nil, fmt.Errorf("got %d input shapes; the model has %d inputs", len(shapes), len(g.inputs))
 	}
-	p := &plan{ws: kernels.NewWorkspace(), applied: map[*onnx.Node]bool{}}
+	p := &plan{ws: kernels.NewWorkspace(), applied: map[*onnx.Node]bool{}, rebatch: rebatch}
 	vals := make(map[string]*value, len(g.consts)+len(g.nodes))
 	for name, v := range g.consts {
 		vals[name] = v

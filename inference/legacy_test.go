@@ -313,3 +313,46 @@ func TestShapeSubgraphFolds(t *testing.T) {
 		}
 	}
 }
+
+// TestFixedBatchCheckedNumerically: a graph with the batch fixed at 1
+// whose Reshape mixes values across the batch when it is kept (Transpose
+// then Reshape to [1, 2]) must not be treated as batch-free, because two
+// images together differ from two alone.
+func TestFixedBatchCheckedNumerically(t *testing.T) {
+	md := tModel{
+		nodes: []tNode{
+			{op: "Transpose", inputs: []string{"x"}, outputs: []string{"t"}, attrs: []tAttr{attrIs("perm", 1, 0)}},
+			{op: "Reshape", inputs: []string{"t", "shape"}, outputs: []string{"y"}},
+		},
+		inits:   []tInit{{name: "shape", dims: []int64{2}, ints: []int64{1, 2}}},
+		inputs:  []tIO{{name: "x", dims: []int64{1, 2}}},
+		outputs: []tIO{{name: "y"}},
+	}
+	m, err := Load(md.encode(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Info().BatchFree {
+		t.Fatalf("BatchFree = true; want false (the batch mixes in Transpose)")
+	}
+	in := []float32{1, 2, 3, 4}
+	out := make([]float32, 4)
+	if err := m.Infer(context.Background(), in, 2, out); err != nil {
+		t.Fatal(err)
+	}
+	if want := []float32{1, 2, 3, 4}; !slicesEqual(out, want) {
+		t.Errorf("Infer = %v; want %v (each image alone)", out, want)
+	}
+}
+
+func slicesEqual(a, b []float32) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k := range a {
+		if a[k] != b[k] {
+			return false
+		}
+	}
+	return true
+}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -54,8 +55,10 @@ type Info struct {
 	// metadata gives one); it does not apply to probabilities.
 	Temperature float32
 	// BatchFree reports whether the model runs several images in one
-	// pass; models with a batch size fixed inside the graph run one at a
-	// time.
+	// pass. A graph that fixes the batch at 1 in a Reshape (mnist-8) is
+	// batched when the engine can keep the batch there and two images
+	// together give the same results as alone (checked at load);
+	// otherwise images run one at a time.
 	BatchFree bool
 }
 
@@ -220,11 +223,17 @@ func (m *Model) validate() error {
 	m.outSize = p.outputs[0].size()
 	m.put(1, p)
 	// The batch is free when the graph plans for two images with the
-	// first output growing accordingly (mnist-8, for one, reshapes to a
-	// fixed [1,256] and runs one image at a time).
-	if p2, err := m.plan(2); err == nil && p2.outputs[0].size() == 2*m.outSize && p2.outputs[0].shape[0] == 2 {
-		m.batchFree = true
-		m.put(2, p2)
+	// first output growing accordingly and two different images give the
+	// same results together as alone.
+	if p2, err := m.plan(2); err == nil && p2.outputs[0].size() == 2*m.outSize && p2.outputs[0].shape[0] == 2 && g.inputs[0].dt == dtFloat {
+		same, err := m.batchMatches(p, p2)
+		if err != nil {
+			return fmt.Errorf("dry run of two images: %w", err)
+		}
+		if same {
+			m.batchFree = true
+			m.put(2, p2)
+		}
 	}
 	m.info.BatchFree = m.batchFree
 	if n := len(m.meta.Labels); n > 0 && n != m.outSize {
@@ -255,6 +264,34 @@ func (m *Model) validate() error {
 		m.info.Temperature = *t
 	}
 	return nil
+}
+
+// batchMatches runs two different inputs through p2 (a plan for two
+// images) and each through p1 (one image) and reports whether the results
+// agree, which shows that the batch dimension really is per image.
+func (m *Model) batchMatches(p1, p2 *plan) (bool, error) {
+	in, out := m.inSize, m.outSize
+	for k := range p2.inputs[0].f {
+		// Two different, deterministic images.
+		p2.inputs[0].f[k] = float32((k*7919)%251) / 251
+	}
+	if err := p2.run(context.Background()); err != nil {
+		return false, err
+	}
+	for i := 0; i < 2; i++ {
+		copy(p1.inputs[0].f, p2.inputs[0].f[i*in:(i+1)*in])
+		if err := p1.run(context.Background()); err != nil {
+			return false, err
+		}
+		for k, want := range p1.outputs[0].f {
+			got := p2.outputs[0].f[i*out+k]
+			d := math.Abs(float64(got - want))
+			if !(d <= 1e-4+1e-3*math.Abs(float64(want))) && !(got != got && want != want) {
+				return false, nil
+			}
+		}
+	}
+	return true, nil
 }
 
 // fixImageDims gives a single rank-4 input with symbolic image dimensions
@@ -346,7 +383,11 @@ func (m *Model) plan(n int) (*plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	return m.g.build(shapes, nil)
+	rebatch := 0
+	if s := m.g.inputs[0].shape; n > 1 && len(s) > 0 && s[0] == 1 {
+		rebatch = n
+	}
+	return m.g.buildBatch(shapes, nil, rebatch)
 }
 
 // get takes a plan for a batch of n from the pool, building one if none

@@ -96,6 +96,14 @@ func buildReshape(c *nodeCtx) error {
 		return err
 	}
 	out, err := reshapeDims(x.shape, shape, allowZero != 0)
+	if n := c.p.rebatch; err != nil && n > 1 && len(shape) > 0 && shape[0] == 1 && len(x.shape) > 0 && x.shape[0] == n {
+		// The graph fixes the batch at 1 ([1, 256] in mnist-8): keep
+		// the plan's batch instead. Load checks the results.
+		batched := append([]int64{int64(n)}, shape[1:]...)
+		if o, err2 := reshapeDims(x.shape, batched, allowZero != 0); err2 == nil {
+			out, err = o, nil
+		}
+	}
 	if err != nil {
 		return err
 	}

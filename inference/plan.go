@@ -44,6 +44,11 @@ type plan struct {
 	ws      *kernels.Workspace // GEMM packing scratch of this plan's runs
 	// applied marks nodes (Add, Relu) applied by the node before them.
 	applied map[*onnx.Node]bool
+	// rebatch is the batch of a plan for a model whose graph fixes the
+	// batch at 1 (Reshape to [1, ...], as mnist-8 has); 0 otherwise.
+	// Such Reshapes then keep the batch (see buildReshape); Load checks
+	// the results against single images before relying on it.
+	rebatch int
 	// allocated counts elements allocated for buffers, checked against
 	// maxPlanElements; work counts multiply-adds against maxPlanWork.
 	allocated int
