@@ -85,6 +85,10 @@ type Source struct {
 	// committed after a higher key was read is still graded; 0 means the
 	// storage default.
 	SettleKeys int64 `json:"settle_keys,omitempty"`
+	// SettleTime ("key" mode) is how long after new rows last arrived
+	// that window is re-read, a duration such as "2m"; "" means the
+	// storage default.
+	SettleTime string `json:"settle_time,omitempty"`
 	// Lease ("claim" mode) is how long a claim holds before another
 	// console may take the row.
 	Lease string `json:"lease,omitempty"`

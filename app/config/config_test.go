@@ -89,6 +89,8 @@ func TestParseInvalid(t *testing.T) {
 		{"claim without status", `"mode": "key"`, `"mode": "claim"`, "sources[0].columns.status", "empty"},
 		{"claim without claimed_at", `"mode": "key"`, `"mode": "claim", "columns": {"status": "st"}`, "sources[0].columns.claimed_at", "empty"},
 		{"negative settle", `"mode": "key"`, `"mode": "key", "settle_keys": -5`, "sources[0].settle_keys", "negative"},
+		{"settle time without unit", `"mode": "key"`, `"mode": "key", "settle_time": "120"`, "sources[0].settle_time", `write "120s"`},
+		{"short settle time", `"mode": "key"`, `"mode": "key", "settle_time": "5ms"`, "sources[0].settle_time", "too short"},
 		{"short lease", `"mode": "key"`, `"mode": "claim", "lease": "10ms"`, "sources[0].lease", "too short"},
 		{"table injection", `"table": "scans"`, `"table": "scans; DROP TABLE x"`, "sources[0].table", "not a valid table name"},
 		{"three-part table", `"table": "scans"`, `"table": "a.b.c"`, "sources[0].table", "not a valid table name"},

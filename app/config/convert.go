@@ -29,6 +29,7 @@ func (s Source) StorageSource() storage.Source {
 		Mode:             storage.Mode(s.Mode),
 		RowversionColumn: s.Columns.RowVersion,
 		SettleKeys:       s.SettleKeys,
+		SettleTime:       s.SettleDuration(),
 		StatusColumn:     s.Columns.Status,
 		ClaimedAtColumn:  s.Columns.ClaimedAt,
 		ClaimedByColumn:  s.Columns.ClaimedBy,

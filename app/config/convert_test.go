@@ -2,6 +2,7 @@ package config
 
 import (
 	"testing"
+	"time"
 )
 
 // TestConvertAgreesWithPackages checks that a source this package accepts
@@ -22,6 +23,10 @@ func TestConvertAgreesWithPackages(t *testing.T) {
 		if err := s.ScanLayout().Validate(); err != nil {
 			t.Errorf("sources[%d].ScanLayout().Validate() = %v; want nil", i, err)
 		}
+	}
+	c.Sources[0].SettleTime = "90s"
+	if got := c.Sources[0].StorageSource().SettleTime; got != 90*time.Second {
+		t.Errorf("StorageSource().SettleTime = %v; want 90s", got)
 	}
 	l := c.Sources[0].ScanLayout()
 	if l.Normalize.Mode != "fixed" || l.Normalize.Lo != 0 || l.Normalize.Hi != 255 || l.Width != 28 {

@@ -220,6 +220,10 @@ func (c *Config) SourceByName(name string) (Source, bool) {
 // PollInterval returns the parsed poll interval of a validated source.
 func (s Source) PollInterval() time.Duration { return mustDuration(s.Interval) }
 
+// SettleDuration returns the parsed settle time of a validated source, 0
+// when not set.
+func (s Source) SettleDuration() time.Duration { return mustDuration(s.SettleTime) }
+
 // LeaseDuration returns the parsed claim lease of a validated source.
 func (s Source) LeaseDuration() time.Duration { return mustDuration(s.Lease) }
 

@@ -207,6 +207,11 @@ func (s Source) validate(ch *checker, p, driver string) {
 	if s.SettleKeys < 0 {
 		ch.add(p+".settle_keys", "%d is negative; write 0 for the default or a number of keys, such as 1000", s.SettleKeys)
 	}
+	if s.SettleTime != "" {
+		if d, ok := checkDuration(ch, p+".settle_time", s.SettleTime); ok && d < time.Second {
+			ch.add(p+".settle_time", "%s is too short; write at least \"1s\", such as \"2m\"", s.SettleTime)
+		}
+	}
 	if s.Lease != "" {
 		if d, ok := checkDuration(ch, p+".lease", s.Lease); ok && d < time.Second {
 			ch.add(p+".lease", "%s is too short; write at least \"1s\", such as \"2m\"", s.Lease)
