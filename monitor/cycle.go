@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"runtime"
+	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -20,6 +22,9 @@ type graded struct {
 	report scan.Report
 	reject string // reason; "" while the scan is fine
 	result storage.Result
+	// unstorable: neither the result nor a reject of this scan could be
+	// stored (see isolate); the scan stays pending.
+	unstorable bool
 }
 
 // cycle runs one poll of the source: fetch, decode, grade, save, commit.
@@ -118,7 +123,6 @@ func (s *source) refreshPending(ctx context.Context, full, sweep bool) error {
 
 // grade decodes, grades, saves and commits scans.
 func (s *source) grade(ctx context.Context, scans []storage.Scan, cp storage.Checkpoint, failures *int) error {
-	src := s.cfg.Source
 	items := make([]graded, len(scans))
 	parallel(len(items), runtime.GOMAXPROCS(0), func(i int) {
 		it := &items[i]
@@ -169,20 +173,25 @@ func (s *source) grade(ctx context.Context, scans []storage.Scan, cp storage.Che
 			items[i].result.ImagePath = paths[k]
 		}
 	}
-	var results []storage.Result
-	var rejects []storage.Reject
+	if err := s.commit(ctx, items, cp, failures); err != nil {
+		return err
+	}
+	s.committed(items, model)
+	return nil
+}
+
+// split returns the results and rejects of the storable items.
+func split(source string, items []graded) (results []storage.Result, rejects []storage.Reject) {
 	for _, it := range items {
-		if it.reject != "" {
-			rejects = append(rejects, storage.Reject{Source: src.Name, SourceKey: it.scan.Key, Reason: it.reject})
-		} else {
+		switch {
+		case it.unstorable:
+		case it.reject != "":
+			rejects = append(rejects, storage.Reject{Source: source, SourceKey: it.scan.Key, Reason: it.reject})
+		default:
 			results = append(results, it.result)
 		}
 	}
-	if err := s.commit(ctx, results, rejects, cp, failures); err != nil {
-		return err
-	}
-	s.committed(items, len(results), len(rejects), model)
-	return nil
+	return results, rejects
 }
 
 // classify grades imgs (the decoded items[idx[k]]) with the current model
@@ -220,19 +229,43 @@ func (s *source) classify(ctx context.Context, items []graded, imgs []inference.
 // graded batch away.
 const commitTimeout = 10 * time.Second
 
-// commit stores the batch, retrying with backoff while it fails. It
-// returns an error only when ctx is done before the batch is stored.
-func (s *source) commit(ctx context.Context, results []storage.Result, rejects []storage.Reject, cp storage.Checkpoint, failures *int) error {
+// isolateAfter is how many times in a row a batch may fail to commit with
+// an error that is not transient before its rows are tried one by one.
+const isolateAfter = 3
+
+// commit stores the batch, retrying with backoff while it fails. A batch
+// that keeps failing with an error that is not transient (a row the
+// database refuses) is isolated: its rows are stored one by one, so one
+// bad row cannot stop the line; if none goes in, the batch is given up
+// and an error returned, to be fetched again after the backoff. It also
+// returns an error when ctx is done before the batch is stored.
+func (s *source) commit(ctx context.Context, items []graded, cp storage.Checkpoint, failures *int) error {
 	src := s.cfg.Source
+	permanent, isolated := 0, false
 	for {
-		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), commitTimeout)
-		err := s.m.cfg.Store.CommitBatch(cctx, src, results, rejects, cp)
-		cancel()
+		results, rejects := split(src.Name, items)
+		err := s.commitOnce(ctx, results, rejects, cp)
 		if err == nil {
 			return nil
 		}
 		if ctx.Err() != nil {
 			return ctx.Err()
+		}
+		if storage.IsTransient(err) {
+			permanent = 0
+		} else if permanent++; permanent >= isolateAfter {
+			if !isolated {
+				isolated = true
+				if err = s.isolate(ctx, items, err); err == nil {
+					continue // the rest, and the checkpoint, in one more commit
+				}
+			}
+			if !storage.IsTransient(err) {
+				// Nothing of the batch goes in: give it up (nothing is
+				// committed, so nothing is lost) and fetch afresh after
+				// the backoff, so new rows are not held up behind it.
+				return fmt.Errorf("commit %d results and %d rejects of source %s (dropped, will be fetched again): %w", len(results), len(rejects), src.Name, err)
+			}
 		}
 		s.failAndWait(ctx, fmt.Errorf("commit %d results and %d rejects of source %s (kept, retrying): %w", len(results), len(rejects), src.Name, err), failures)
 		if ctx.Err() != nil {
@@ -241,8 +274,100 @@ func (s *source) commit(ctx context.Context, results []storage.Result, rejects [
 	}
 }
 
+// commitOnce makes one commit attempt.
+func (s *source) commitOnce(ctx context.Context, results []storage.Result, rejects []storage.Reject, cp storage.Checkpoint) error {
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), commitTimeout)
+	defer cancel()
+	return s.m.cfg.Store.CommitBatch(cctx, s.cfg.Source, results, rejects, cp)
+}
+
+// isolate commits each storable item on its own (with no checkpoint). A
+// result the database refuses twice on its own while other rows go in
+// becomes a reject naming the error; if the reject is refused too, the
+// item is marked unstorable: it stays pending (counted in
+// Status.Unstored, retried by the reconciliation sweep) and the line goes
+// on. When no row at all goes in, the fault is not in the rows: items are
+// left as they were and batchErr is returned. So is the first transient
+// error, after which the batch is retried as a whole.
+func (s *source) isolate(ctx context.Context, items []graded, batchErr error) error {
+	src := s.cfg.Source
+	before := slices.Clone(items)
+	undo := func(err error) error {
+		copy(items, before)
+		return err
+	}
+	var failed []int
+	lastErr := map[int]error{}
+	try := func(i int) (bool, error) {
+		results, rejects := split(src.Name, items[i:i+1])
+		err := s.commitOnce(ctx, results, rejects, storage.Checkpoint{})
+		if err != nil && (ctx.Err() != nil || storage.IsTransient(err)) {
+			return false, err
+		}
+		lastErr[i] = err
+		return err == nil, nil
+	}
+	stored := 0
+	for i := range items {
+		if items[i].unstorable {
+			continue
+		}
+		ok, err := try(i)
+		if err != nil {
+			return undo(err)
+		}
+		if ok {
+			stored++
+		} else {
+			failed = append(failed, i)
+		}
+	}
+	if stored == 0 {
+		return undo(batchErr)
+	}
+	var lost []string
+	for _, i := range failed {
+		ok, err := try(i) // a second chance: the first failure may have been the outage ending
+		if err != nil {
+			return undo(err)
+		}
+		if ok {
+			continue
+		}
+		it := &items[i]
+		if it.reject == "" {
+			it.reject = "store result: " + lastErr[i].Error()
+			if ok, err = try(i); err != nil {
+				return undo(err)
+			} else if ok {
+				continue
+			}
+		}
+		it.unstorable = true
+		lost = append(lost, fmt.Sprintf("%q: %v", it.scan.Key, lastErr[i]))
+	}
+	if len(lost) > 0 {
+		msg := fmt.Sprintf("rows the database refuses even as rejects, left pending: %s", strings.Join(lost, "; "))
+		s.update(func(st *Status) {
+			st.Unstored += int64(len(lost))
+			st.StoreError = msg
+		})
+	}
+	return nil
+}
+
 // committed updates the status and tells the subscribers.
-func (s *source) committed(items []graded, nGraded, nRejected int, model string) {
+func (s *source) committed(items []graded, model string) {
+	nGraded, nRejected := 0, 0
+	for _, it := range items {
+		switch {
+		case it.unstorable:
+		case it.reject != "":
+			nRejected++
+		default:
+			nGraded++
+		}
+	}
 	now := time.Now()
 	s.mu.Lock()
 	s.rate.add(now, nGraded+nRejected)
@@ -259,6 +384,9 @@ func (s *source) committed(items []graded, nGraded, nRejected int, model string)
 	}
 	evs := make([]Event, 0, len(items))
 	for _, it := range items {
+		if it.unstorable {
+			continue
+		}
 		if it.reject != "" {
 			evs = append(evs, ScanRejected{Reject: storage.Reject{Source: s.cfg.Source.Name, SourceKey: it.scan.Key, Reason: it.reject}})
 			continue

@@ -53,6 +53,12 @@ type Status struct {
 	// ImageError is the last failure to save an image, "" once an image is
 	// saved again. Grading goes on without images meanwhile.
 	ImageError string
+	// Unstored counts scans whose result and reject the database refused
+	// (after the batch failed and its rows were tried one by one); they
+	// stay pending and the reconciliation sweep retries them. StoreError
+	// names the last of them.
+	Unstored   int64
+	StoreError string
 	// Model is the name of the model that graded the last batch.
 	Model string
 	// Idle is true when the last cycle succeeded, found no more than a
