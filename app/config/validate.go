@@ -17,6 +17,7 @@ type Problem struct {
 	Msg string
 }
 
+// String gives the problem as "path: message".
 func (p Problem) String() string { return p.Path + ": " + p.Msg }
 
 // ValidationError lists every invalid setting of a configuration.
@@ -24,6 +25,7 @@ type ValidationError struct {
 	Problems []Problem
 }
 
+// Error lists the problems, one per line when there are several.
 func (e *ValidationError) Error() string {
 	if len(e.Problems) == 1 {
 		return "config: " + e.Problems[0].String()
