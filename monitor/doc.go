@@ -17,9 +17,17 @@
 //     day); a failure shows in the status and never stops grading;
 //  5. commits results, rejects and the new checkpoint in one transaction
 //     (Store.CommitBatch, idempotent), retrying with exponential backoff
-//     and jitter while the database is unreachable or locked;
+//     and jitter while the database is unreachable or locked; a batch the
+//     database keeps refusing is stored row by row, so one bad row becomes
+//     a reject (or stays pending, counted) instead of stopping the line;
 //  6. starts the next cycle at once while batches come back full,
 //     otherwise after the source's interval.
+//
+// Sources in key or rowversion mode are polled by one console at a time
+// when the Store can lock (*storage.Store can): the others stand by and
+// take over when the active one stops. Images are written while the model
+// grades; a panic in the model rejects the scan instead of stopping the
+// monitor.
 //
 // The state of every source is available as a snapshot (Monitor.Status)
 // and as a stream of plain Event values (Monitor.Subscribe) that never
