@@ -46,10 +46,14 @@ type Database struct {
 // Tables are the names of the tables Gradewatch creates and owns. Each may
 // carry a schema prefix ("dbo.gw_results").
 type Tables struct {
-	Results     string `json:"results"`
-	Overrides   string `json:"overrides"`
+	// Results holds one row per graded scan.
+	Results string `json:"results"`
+	// Overrides is the append-only audit of operators' decisions.
+	Overrides string `json:"overrides"`
+	// Checkpoints holds each source's watermark.
 	Checkpoints string `json:"checkpoints"`
-	Rejects     string `json:"rejects"`
+	// Rejects holds the scans that could not be graded, with the reason.
+	Rejects string `json:"rejects"`
 	// Locks holds poller leases on SQLite.
 	Locks string `json:"locks"`
 	// SchemaVersion records applied migrations.
@@ -172,8 +176,10 @@ type Model struct {
 
 // Images controls saving each graded scan as a PNG.
 type Images struct {
-	Folder  string `json:"folder"`
-	Enabled bool   `json:"enabled"`
+	// Folder receives one subfolder of PNGs per UTC day.
+	Folder string `json:"folder"`
+	// Enabled turns image saving on.
+	Enabled bool `json:"enabled"`
 }
 
 // Review configures the review queue.
