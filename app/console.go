@@ -137,6 +137,8 @@ func wire(ctx context.Context, bg *sync.WaitGroup, c *ui.Console, ws *Workspace,
 	if m := ws.Models.Current(); m != nil {
 		info := m.Info()
 		c.Post(ui.ModelChanged{Name: info.Name, SHA256: info.SHA256, Labels: info.Labels})
+	} else if ws.ModelErr != nil {
+		c.Post(ui.ModelChanged{Err: ws.ModelErr.Error()})
 	}
 	ws.Models.OnChange(func(mc ModelChange) {
 		if mc.Err != nil {

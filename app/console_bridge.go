@@ -182,6 +182,8 @@ func uiEvent(ev monitor.Event) (ui.Event, bool) {
 			state = ui.SourceError
 		case monitor.StateStopped:
 			state = ui.SourceStopped
+		case monitor.StateStandby:
+			state = ui.SourceStandby
 		}
 		errText := st.LastError
 		if errText == "" && st.ImageError != "" {

@@ -28,6 +28,9 @@ const (
 	SourceOK      SourceState = "ok"
 	SourceError   SourceState = "error"
 	SourceStopped SourceState = "stopped"
+	// SourceStandby: another console polls this source; this one takes
+	// over if that one stops.
+	SourceStandby SourceState = "standby"
 )
 
 // SourceStatus reports the state of one polled source table.

@@ -51,6 +51,19 @@ func TestStatusBar(t *testing.T) {
 	}
 }
 
+func TestStatusBarWithoutModel(t *testing.T) {
+	e := newTestEnv(t, fyne.NewSize(1280, 720))
+	e.post(ModelChanged{Err: "load model model/mnist-8.onnx: file does not exist"})
+	s := e.c.status
+	if s.model.Text != "Model: none, grading waits" || !strings.HasPrefix(s.notice.Text, "No model is loaded") {
+		t.Errorf("model %q, notice %q; want no model and a notice saying grading waits", s.model.Text, s.notice.Text)
+	}
+	e.post(ModelChanged{Name: "mnist-8", SHA256: "2f06e72a0b8c", Labels: digits})
+	if s.model.Text != "Model: mnist-8 · 2f06e72a" {
+		t.Errorf("model after loading = %q", s.model.Text)
+	}
+}
+
 func TestAgeText(t *testing.T) {
 	tests := []struct {
 		d    time.Duration

@@ -157,6 +157,11 @@ func ageText(d time.Duration) string {
 // or a new model file is refused.
 func (s *statusBar) setModel(m ModelChanged) {
 	if m.Err != "" {
+		if s.modelSHA == "" {
+			s.model.SetText("Model: none, grading waits")
+			s.notify("No model is loaded, grading waits for a valid model file: " + m.Err)
+			return
+		}
 		s.notify("Model file refused, the running model stays: " + m.Err)
 		return
 	}
