@@ -97,7 +97,7 @@ func consoleOptions(ws *Workspace, goFn func(func(context.Context))) ui.Options 
 	cfg := ws.Config
 	return ui.Options{
 		Store:           consoleStore{ws.Store},
-		Loader:          imageLoader{},
+		Loader:          newScanLoader(ws.Store, cfg),
 		Grader:          modelGrader{current: ws.Models.Current},
 		Saver:           adhocSaver{st: ws.Store, imageDir: imageDir(cfg)},
 		Settings:        &consoleSettings{ws: ws},

@@ -12,7 +12,9 @@ import (
 	"time"
 
 	"github.com/gradewatch/gradewatch/inference"
+	"github.com/gradewatch/gradewatch/app/config"
 	"github.com/gradewatch/gradewatch/monitor"
+	"github.com/gradewatch/gradewatch/monitor/scan"
 	"github.com/gradewatch/gradewatch/storage"
 	"github.com/gradewatch/gradewatch/ui"
 )
@@ -197,23 +199,72 @@ func uiEvent(ev monitor.Event) (ui.Event, bool) {
 	return nil, false
 }
 
-// imageLoader reloads a scan from the PNG the monitor saved for it.
-type imageLoader struct{}
+// scanLoader reloads a scan for the console: from the PNG the monitor saved
+// when there is one, else from the source row itself (decoded as the
+// monitor decodes it), so the detail view works with image saving off.
+type scanLoader struct {
+	st      *storage.Store // nil: images only
+	sources map[string]sourceLayout
+}
 
-var _ ui.ScanLoader = imageLoader{}
+// sourceLayout is what decoding a source row needs.
+type sourceLayout struct {
+	src    storage.Source
+	layout scan.Layout
+}
 
-func (imageLoader) LoadScan(ctx context.Context, r ui.Result) (ui.Scan, error) {
-	if r.ImagePath == "" {
-		return ui.Scan{}, fmt.Errorf("no image was saved for %s/%s: set an image folder in the configuration to keep scan images", r.Source, r.SourceKey)
+var _ ui.ScanLoader = scanLoader{}
+
+// newScanLoader builds the loader from the configuration's sources.
+func newScanLoader(st *storage.Store, cfg *config.Config) scanLoader {
+	l := scanLoader{st: st, sources: map[string]sourceLayout{}}
+	for _, s := range cfg.Sources {
+		l.sources[s.Name] = sourceLayout{src: s.StorageSource(), layout: s.ScanLayout()}
 	}
-	f, err := os.Open(r.ImagePath)
+	return l
+}
+
+func (l scanLoader) LoadScan(ctx context.Context, r ui.Result) (ui.Scan, error) {
+	if r.ImagePath != "" {
+		s, err := loadPNG(r.ImagePath)
+		if err == nil || l.st == nil {
+			return s, err
+		}
+	}
+	sl, ok := l.sources[r.Source]
+	if l.st == nil || !ok {
+		return ui.Scan{}, fmt.Errorf("no image was saved for %s/%s and the source is not configured: enable images in the configuration to keep scan images", r.Source, r.SourceKey)
+	}
+	row, err := l.st.FetchScan(ctx, sl.src, r.SourceKey)
+	if err != nil {
+		return ui.Scan{}, fmt.Errorf("reload scan %s/%s from its source table: %w", r.Source, r.SourceKey, err)
+	}
+	var m scan.Matrix
+	if sl.src.Points != nil {
+		pts := make([]scan.Point, len(row.Points))
+		for i, p := range row.Points {
+			pts[i] = scan.Point{X: p.X, Y: p.Y, Index: p.Index, Value: p.Value}
+		}
+		m, _, err = scan.DecodePoints(sl.layout, pts)
+	} else {
+		m, _, err = scan.Decode(sl.layout, row.Payload)
+	}
+	if err != nil {
+		return ui.Scan{}, fmt.Errorf("decode scan %s/%s: %w", r.Source, r.SourceKey, err)
+	}
+	return ui.Scan{Width: m.Width, Height: m.Height, Pix: m.Pix}, nil
+}
+
+// loadPNG reads a saved scan image.
+func loadPNG(path string) (ui.Scan, error) {
+	f, err := os.Open(path)
 	if err != nil {
 		return ui.Scan{}, fmt.Errorf("open scan image: %w", err)
 	}
 	defer f.Close()
 	img, err := png.Decode(f)
 	if err != nil {
-		return ui.Scan{}, fmt.Errorf("decode scan image %s: %w", r.ImagePath, err)
+		return ui.Scan{}, fmt.Errorf("decode scan image %s: %w", path, err)
 	}
 	return greyScan(img), nil
 }

@@ -12,6 +12,7 @@ import (
 	"fyne.io/fyne/v2/test"
 
 	"github.com/gradewatch/gradewatch/app/config"
+	"github.com/gradewatch/gradewatch/app/demo"
 	"github.com/gradewatch/gradewatch/storage"
 	"github.com/gradewatch/gradewatch/ui"
 )
@@ -191,7 +192,7 @@ func TestAdhocSaveAndReload(t *testing.T) {
 	if r.ID == 0 || r.Source != adhocSource || !strings.HasSuffix(r.SourceKey, "_digit.png") || r.Grade != "7" || r.Metadata["file"] != "digit.png" {
 		t.Errorf("saved result = %+v; want an adhoc result of digit.png graded 7", r)
 	}
-	back, err := imageLoader{}.LoadScan(ctx, r)
+	back, err := scanLoader{}.LoadScan(ctx, r)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -202,5 +203,26 @@ func TestAdhocSaveAndReload(t *testing.T) {
 		if d := v - sc.Pix[i]; d > 1.0/255 || d < -1.0/255 {
 			t.Errorf("reloaded value %d = %v; want %v within 1/255 (8-bit PNG)", i, v, sc.Pix[i])
 		}
+	}
+}
+
+// TestScanLoaderFromSourceRow reloads a scan whose image was not saved
+// from its demo source row.
+func TestScanLoaderFromSourceRow(t *testing.T) {
+	st := openTestStore(t) // demo blob rows 1..3, all zero pixels
+	blob, _ := storage.DemoSources(storage.DefaultDemoTables())
+	l := newScanLoader(st, demo.Config()) // the demo sources, as configured
+	if _, ok := l.sources[blob.Name]; !ok {
+		t.Fatalf("demo configuration has no source %s", blob.Name)
+	}
+	s, err := l.LoadScan(context.Background(), ui.Result{Source: blob.Name, SourceKey: "2"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Width != storage.DemoSize || s.Height != storage.DemoSize || len(s.Pix) != storage.DemoSize*storage.DemoSize {
+		t.Errorf("reloaded scan is %dx%d with %d values; want %dx%d", s.Width, s.Height, len(s.Pix), storage.DemoSize, storage.DemoSize)
+	}
+	if _, err := l.LoadScan(context.Background(), ui.Result{Source: "nope", SourceKey: "1"}); err == nil {
+		t.Error("LoadScan of an unconfigured source without an image succeeded; want an error")
 	}
 }
