@@ -11,8 +11,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/gradewatch/gradewatch/inference"
 	"github.com/gradewatch/gradewatch/app/config"
+	"github.com/gradewatch/gradewatch/inference"
 	"github.com/gradewatch/gradewatch/monitor"
 	"github.com/gradewatch/gradewatch/monitor/scan"
 	"github.com/gradewatch/gradewatch/storage"
