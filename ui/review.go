@@ -376,6 +376,9 @@ func (p *reviewPanel) showCurrent() {
 		return
 	}
 	p.list.Select(p.cur)
+	// Select does not scroll when the row is already selected, and a list
+	// laid out while its tab was hidden can be scrolled past it.
+	p.list.ScrollTo(p.cur)
 	p.detail.show(it)
 	p.showChoice()
 }
