@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -22,7 +23,7 @@ const modelUsage = `usage: gradewatch model COMMAND
 commands:
   info FILE                                print inputs, outputs, opset, ops, labels, parameters, SHA-256
   test DIR [--rtol R] [--atol A]           run DIR/model.onnx on DIR/test_data_set_*/input_*.pb and compare
-                                           with output_*.pb (DIR may also hold several such case folders)
+                                           with output_*.pb (or every such case folder below DIR)
   bench FILE [--batch N] [--threads N] [--json] [--duration D]
                                            run the model on random input and print its speed
 `
@@ -145,22 +146,27 @@ func writeInfo(w io.Writer, path string, in inference.Info) {
 	}
 }
 
-// caseDirs returns dir when it holds model.onnx, else its sub-folders that
-// do, sorted.
+// caseDirs returns dir when it holds model.onnx, else every folder below
+// it that does, sorted.
 func caseDirs(dir string) ([]string, error) {
 	if _, err := os.Stat(filepath.Join(dir, "model.onnx")); err == nil {
 		return []string{dir}, nil
 	}
-	m, err := filepath.Glob(filepath.Join(dir, "*", "model.onnx"))
+	var dirs []string
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if !d.IsDir() && d.Name() == "model.onnx" {
+			dirs = append(dirs, filepath.Dir(p))
+		}
+		return nil
+	})
 	if err != nil {
 		return nil, err
 	}
-	if len(m) == 0 {
-		return nil, fmt.Errorf("%s holds no model.onnx, nor do its sub-folders", dir)
-	}
-	var dirs []string
-	for _, f := range m {
-		dirs = append(dirs, filepath.Dir(f))
+	if len(dirs) == 0 {
+		return nil, fmt.Errorf("%s holds no model.onnx, nor does any folder below it", dir)
 	}
 	sort.Strings(dirs)
 	return dirs, nil

@@ -45,6 +45,8 @@ func TestModelCommands(t *testing.T) {
 		{"test pass", []string{"test", mnistDir}, 0, []string{"test_data_set_2 Plus214_Output_0", "PASS", "1 of 1 cases passed"}},
 		{"test tight tolerance fails", []string{"test", "--rtol", "0", "--atol", "0", mnistDir}, 1, []string{"FAIL", "0 of 1 cases passed"}},
 		{"test many cases", []string{"test", "../testdata/onnx/simple"}, 0, []string{"1 of 1 cases passed"}},
+		{"test nested cases", []string{"test", "../testdata/onnx/models"}, 0, []string{"1 of 1 cases passed"}},
+		{"test no cases", []string{"test", "."}, 1, nil},
 		{"unknown", []string{"frobnicate"}, 2, nil},
 		{"no command", nil, 2, nil},
 	}
