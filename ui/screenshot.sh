@@ -3,12 +3,14 @@
 #
 # Builds gradewatch, starts it under a virtual X server (Xvfb) on a fresh
 # demo workspace in a temporary folder, waits for the simulated line to be
-# graded, starts the shift as "Ada Lovelace", opens the newest scan in the
-# detail view and saves a PNG of the screen. Needs Xvfb, xdotool and
-# ImageMagick's import.
+# graded (a backlog of GW_BACKLOG scans, default 400, plus the simulated
+# line), starts the shift as "Ada Lovelace", opens the newest scan in the
+# detail view and saves a PNG of the screen, then a second one of the
+# review queue (<out>-review.png). Needs Xvfb, xdotool and ImageMagick's
+# import.
 #
 # usage: ui/screenshot.sh [out.png]          (run from the repository root)
-#        GW_WAIT=20 GW_DISPLAY=98 ui/screenshot.sh docs/screenshot.png
+#        GW_WAIT=30 GW_DISPLAY=98 ui/screenshot.sh docs/screenshot.png
 set -eu
 
 out=${1:-docs/screenshot.png}
@@ -33,7 +35,11 @@ Xvfb "$display" -screen 0 1400x900x24 -nolisten tcp >"$tmp/xvfb.log" 2>&1 &
 xvfb=$!
 sleep 1
 export DISPLAY="$display"
-# A private config folder: a new demo workspace, no saved preferences.
+# A private config folder: a new demo workspace with a backlog of scans
+# (so the review queue has something in it), no saved preferences.
+ws="$tmp/config/Gradewatch"
+XDG_CONFIG_HOME="$tmp/config" HOME="$tmp" "$tmp/gradewatch" init --demo --dir "$ws" >"$tmp/init.log" 2>&1
+XDG_CONFIG_HOME="$tmp/config" HOME="$tmp" "$tmp/gradewatch" simulate --config "$ws/config.json" --count "${GW_BACKLOG:-400}" --rate 0 >>"$tmp/init.log" 2>&1
 XDG_CONFIG_HOME="$tmp/config" HOME="$tmp" "$tmp/gradewatch" >"$tmp/app.log" 2>&1 &
 app=$!
 sleep "$wait"
@@ -51,3 +57,10 @@ sleep 1
 mkdir -p "$(dirname "$out")"
 import -window root "$out"
 echo "screenshot.sh: saved $out"
+
+# The review queue, keyboard first: the tab takes the keyboard, Down moves.
+review="${out%.png}-review.png"
+xdotool mousemove 95 21 click 1
+sleep 2
+import -window root "$review"
+echo "screenshot.sh: saved $review"
