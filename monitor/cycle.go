@@ -166,6 +166,7 @@ func (s *source) grade(ctx context.Context, scans []storage.Scan, cp storage.Che
 	model, err := s.classify(ctx, items, imgs, idx)
 	<-saved
 	if err != nil {
+		s.releaseClaims(items)
 		return err
 	}
 	for k, i := range idx {
@@ -174,10 +175,34 @@ func (s *source) grade(ctx context.Context, scans []storage.Scan, cp storage.Che
 		}
 	}
 	if err := s.commit(ctx, items, cp, failures); err != nil {
+		s.releaseClaims(items)
 		return err
 	}
 	s.committed(items, model)
 	return nil
+}
+
+// claimReleaser is implemented by stores that can hand claimed rows back
+// (*storage.Store).
+type claimReleaser interface {
+	ReleaseClaims(ctx context.Context, src storage.Source, keys []string) error
+}
+
+// releaseClaims hands the rows of a batch that was not committed back to
+// the queue (claim mode), so that this or another console takes them at
+// once rather than after the lease. Best effort: the lease expires anyway.
+func (s *source) releaseClaims(items []graded) {
+	r, ok := s.m.cfg.Store.(claimReleaser)
+	if !ok || s.cfg.Source.Mode != storage.ModeClaim || len(items) == 0 {
+		return
+	}
+	keys := make([]string, len(items))
+	for i, it := range items {
+		keys[i] = it.scan.Key
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	_ = r.ReleaseClaims(ctx, s.cfg.Source, keys)
 }
 
 // split returns the results and rejects of the storable items.
@@ -375,6 +400,9 @@ func (s *source) committed(items []graded, model string) {
 	s.update(func(st *Status) {
 		st.Graded += int64(nGraded)
 		st.Rejected += int64(nRejected)
+		// Between two counts (every pendingEvery in a backlog) the
+		// committed rows come off the last count.
+		st.Pending = max(0, st.Pending-int64(nGraded+nRejected))
 		if model != "" {
 			st.Model = model
 		}

@@ -403,3 +403,57 @@ func TestClaimModeSharedTableSQLite(t *testing.T) {
 		t.Errorf("rows not marked done = %d, %v; want 0", left, err)
 	}
 }
+
+// blockingGrader blocks every Classify until its ctx ends.
+type blockingGrader struct{ entered chan struct{} }
+
+func (blockingGrader) Info() inference.Info { return meanGrader{}.Info() }
+
+func (g blockingGrader) Classify(ctx context.Context, imgs []inference.Image) ([]inference.Prediction, error) {
+	select {
+	case g.entered <- struct{}{}:
+	default:
+	}
+	<-ctx.Done()
+	return nil, ctx.Err()
+}
+
+// TestStopReleasesClaimsSQLite: in claim mode, scans claimed but not
+// committed when the monitor stops go back to the queue at once.
+func TestStopReleasesClaimsSQLite(t *testing.T) {
+	ctx := t.Context()
+	st := openDemoDB(t, ctx, filepath.Join(t.TempDir(), "gw.db"))
+	defer st.Close()
+	if _, err := st.DB().ExecContext(ctx, `CREATE TABLE claim_scans (id INTEGER PRIMARY KEY, payload BLOB NOT NULL,
+		status TEXT NULL, claimed_at TEXT NULL, claimed_by TEXT NULL)`); err != nil {
+		t.Fatal(err)
+	}
+	for i, sc := range demoScans(rand.New(rand.NewPCG(4, 4)), 30) {
+		if _, err := st.DB().ExecContext(ctx, `INSERT INTO claim_scans (id, payload) VALUES (?, ?)`, i+1, sc.Pix); err != nil {
+			t.Fatal(err)
+		}
+	}
+	src := monitor.SourceConfig{
+		Source: storage.Source{Name: "shared", Table: "claim_scans", KeyColumn: "id", Mode: storage.ModeClaim,
+			StatusColumn: "status", ClaimedAtColumn: "claimed_at", ClaimedByColumn: "claimed_by", PayloadColumn: "payload"},
+		Layout: demoSources(0, 0)[0].Layout, BatchSize: 20,
+	}
+	g := blockingGrader{entered: make(chan struct{}, 1)}
+	m, err := monitor.New(monitor.Config{Store: st, Grader: g, Sources: []monitor.SourceConfig{src}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	runCtx, stop := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { m.Run(runCtx); close(done) }()
+	<-g.entered
+	var claimed int
+	if err := st.DB().QueryRow(`SELECT COUNT(*) FROM claim_scans WHERE status = 'claimed'`).Scan(&claimed); err != nil || claimed != 20 {
+		t.Fatalf("claimed rows while grading = %d, %v; want 20", claimed, err)
+	}
+	stop()
+	<-done
+	if err := st.DB().QueryRow(`SELECT COUNT(*) FROM claim_scans WHERE status = 'claimed'`).Scan(&claimed); err != nil || claimed != 0 {
+		t.Errorf("claimed rows after the stop = %d, %v; want 0 (handed back)", claimed, err)
+	}
+}

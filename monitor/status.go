@@ -35,9 +35,10 @@ type Status struct {
 	// LastPoll is when the last cycle started; NextPoll when the next one
 	// is due (zero while a backlog is being worked off without pause).
 	LastPoll, NextPoll time.Time
-	// Pending counts source rows with neither a result nor a reject, as of
-	// PendingAt; OldestPending is the age of the oldest of them when the
-	// source has a created-at column.
+	// Pending counts source rows with neither a result nor a reject: the
+	// count made at PendingAt (at most every 2 s in a backlog) less the
+	// rows committed since. OldestPending is the age of the oldest of them
+	// as of that count, when the source has a created-at column.
 	Pending       int64
 	OldestPending time.Duration
 	PendingAt     time.Time
