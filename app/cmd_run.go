@@ -16,7 +16,7 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := newFlags("run", "[--headless] [--config FILE] [--until-idle] [--status-every 10s] [--simulate R]", stderr)
 	headless := fs.Bool("headless", false, "run the pipeline without the console")
 	cfgPath := fs.String("config", "", "configuration file (default: the demo workspace in the user's configuration folder)")
-	untilIdle := fs.Bool("until-idle", false, "with --headless, exit 0 once nothing is pending")
+	untilIdle := fs.Bool("until-idle", false, "with --headless, exit 0 once nothing is pending (1 if a source keeps failing or another console polls it)")
 	every := fs.Duration("status-every", 10*time.Second, "with --headless, interval between status lines (0: summary only)")
 	line := fs.Float64("simulate", 0, "with --headless on a demo workspace, keep inserting demo scans at this many per second")
 	if code := parseFlags(fs, args); code >= 0 {

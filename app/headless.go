@@ -101,6 +101,7 @@ func RunHeadless(ctx context.Context, w *Workspace, opt HeadlessOptions, out io.
 		idleC = t.C
 	}
 	var runErr, failErr error
+	standby := map[string]time.Time{} // since when each source has been in standby
 loop:
 	for {
 		select {
@@ -112,7 +113,7 @@ loop:
 			if w.Monitor.Idle() {
 				fmt.Fprintln(out, "idle: every source has caught up and nothing is pending")
 				cancel()
-			} else if err := stuck(w.Monitor.Status()); err != nil && failErr == nil {
+			} else if err := stuck(w.Monitor.Status(), standby, time.Now()); err != nil && failErr == nil {
 				// Waiting for idle would wait for ever.
 				failErr = err
 				cancel()
@@ -138,13 +139,28 @@ loop:
 // error that needs attention before --until-idle gives up on it.
 const stuckFailures = 3
 
+// standbyLimit is how long --until-idle waits for a source another
+// console polls: longer than a poller lock left by a killed process lasts.
+const standbyLimit = monitor.DefaultLockTTL + 15*time.Second
+
 // stuck returns an error naming the first source that keeps failing with
 // an error that is not transient (a missing table or column, no model), or
-// nil.
-func stuck(st []monitor.Status) error {
+// that another console has been polling for longer than standbyLimit, or
+// nil. standby records since when each source is in standby.
+func stuck(st []monitor.Status, standby map[string]time.Time, now time.Time) error {
 	for _, s := range st {
 		if s.State == monitor.StateError && s.Failures >= stuckFailures {
 			return fmt.Errorf("source %s failed %d times in a row, last: %s; fix it and run again", s.Source, s.Failures, s.LastError)
+		}
+		if s.State != monitor.StateStandby {
+			delete(standby, s.Source)
+			continue
+		}
+		since, ok := standby[s.Source]
+		if !ok {
+			standby[s.Source] = now
+		} else if now.Sub(since) > standbyLimit {
+			return fmt.Errorf("source %s is being polled by another console for %s; --until-idle needs to be the only poller: stop the other one, or run without --until-idle", s.Source, now.Sub(since).Round(time.Second))
 		}
 	}
 	return nil
@@ -165,6 +181,9 @@ func writeStatus(out io.Writer, st []monitor.Status) {
 		}
 		if s.ImageError != "" {
 			fmt.Fprintf(&b, ", images: %s", s.ImageError)
+		}
+		if s.Unstored > 0 || s.StoreError != "" {
+			fmt.Fprintf(&b, ", %d not stored: %s", s.Unstored, s.StoreError)
 		}
 		fmt.Fprintln(out, b.String())
 	}
