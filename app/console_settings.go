@@ -37,9 +37,33 @@ func (s *consoleSettings) Settings(ctx context.Context) (ui.SettingsValues, erro
 		Database:        describeDatabase(cfg.Database),
 	}
 	for _, src := range cfg.Sources {
-		v.Sources = append(v.Sources, ui.SourceSetting{Name: src.Name, Table: src.Table, Interval: src.PollInterval()})
+		v.Sources = append(v.Sources, ui.SourceSetting{Name: src.Name, Table: src.Table, Details: sourceDetails(src), Interval: src.PollInterval()})
 	}
 	return v, nil
+}
+
+// sourceDetails describes how a source is read, for the settings screen.
+func sourceDetails(s config.Source) string {
+	layout := s.Layout.Kind
+	if s.Layout.DType != "" {
+		layout += " " + s.Layout.DType
+	}
+	size := "size from each scan"
+	if s.Width > 0 && s.Height > 0 {
+		size = fmt.Sprintf("%d×%d", s.Width, s.Height)
+	}
+	text := fmt.Sprintf("key %s · %s mode · %s, %s · %s normalisation", s.Key, s.Mode, layout, size, orDefault(s.Layout.Normalisation.Kind, "min-max"))
+	if s.Disabled {
+		text += " · disabled"
+	}
+	return text
+}
+
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
 }
 
 // describeDatabase says which database is used without showing secrets.

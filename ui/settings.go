@@ -19,6 +19,7 @@ import (
 type SourceSetting struct {
 	Name     string
 	Table    string // shown, not edited
+	Details  string // key, mode, layout and size, shown, not edited
 	Interval time.Duration
 }
 
@@ -181,7 +182,9 @@ func (v *settingsView) showForm() {
 		e.SetText(s.Interval.String())
 		e.Validator = func(t string) error { _, err := parseInterval(t); return err }
 		v.intervals = append(v.intervals, e)
-		srcForm.Append(fmt.Sprintf("%s (%s) poll every", s.Name, s.Table), e)
+		item := widget.NewFormItem(fmt.Sprintf("%s (%s) poll every", s.Name, s.Table), e)
+		item.HintText = s.Details
+		srcForm.AppendItem(item)
 	}
 	v.threshold = widget.NewEntry()
 	v.threshold.SetText(strconv.FormatFloat(float64(vals.ReviewThreshold), 'f', -1, 32))

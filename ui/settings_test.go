@@ -52,7 +52,7 @@ func newSettingsEnv(t *testing.T, svc *fakeSettings) *testEnv {
 
 func TestSettingsBehindPIN(t *testing.T) {
 	svc := &fakeSettings{pin: "4711", vals: SettingsValues{
-		Sources:         []SourceSetting{{Name: "line-a", Table: "scans_a", Interval: 10 * time.Second}},
+		Sources:         []SourceSetting{{Name: "line-a", Table: "scans_a", Details: "key id · key mode · blob uint8, 28×28", Interval: 10 * time.Second}},
 		ReviewThreshold: 0.8, ImageFolder: "images", ModelPath: "mnist-8.onnx", Database: "sqlite, gradewatch.db",
 	}}
 	e := newSettingsEnv(t, svc)
