@@ -8,6 +8,9 @@ import (
 	"fmt"
 	"io"
 	"sort"
+
+	// Imported for its init, which must run before Fyne reads the locale.
+	_ "github.com/gradewatch/gradewatch/app/locale"
 )
 
 // Version is the application version, set at build time with
