@@ -68,7 +68,10 @@ func shape(l Layout, rows [][]float64) ([]float64, int, int, error) {
 // commas or semicolons, or (when a line has neither) by tabs or spaces.
 // Blank lines are skipped.
 func parseCSV(text []byte) ([][]float64, error) {
-	var rows [][]float64
+	var (
+		rows   [][]float64
+		fields [][]byte // reused for every line
+	)
 	line := 0
 	for len(text) > 0 {
 		var ln []byte
@@ -82,12 +85,7 @@ func parseCSV(text []byte) ([][]float64, error) {
 		if len(ln) == 0 {
 			continue
 		}
-		var fields [][]byte
-		if bytes.ContainsAny(ln, ",;") {
-			fields = splitAny(ln, ",;")
-		} else {
-			fields = bytes.Fields(ln)
-		}
+		fields = splitFields(fields[:0], ln)
 		row := make([]float64, len(fields))
 		for j, f := range fields {
 			f = bytes.TrimSpace(f)
@@ -106,15 +104,34 @@ func parseCSV(text []byte) ([][]float64, error) {
 	return rows, nil
 }
 
-func splitAny(s []byte, seps string) [][]byte {
-	var out [][]byte
-	for {
-		i := bytes.IndexAny(s, seps)
-		if i < 0 {
-			return append(out, s)
+// splitFields appends the fields of one line to dst: separated by commas
+// or semicolons, or, when the line has neither, by runs of tabs and spaces.
+func splitFields(dst [][]byte, ln []byte) [][]byte {
+	if bytes.ContainsAny(ln, ",;") {
+		for {
+			i := bytes.IndexAny(ln, ",;")
+			if i < 0 {
+				return append(dst, ln)
+			}
+			dst = append(dst, ln[:i])
+			ln = ln[i+1:]
 		}
-		out = append(out, s[:i])
-		s = s[i+1:]
+	}
+	for {
+		i := 0
+		for i < len(ln) && (ln[i] == ' ' || ln[i] == '\t' || ln[i] == '\r') {
+			i++
+		}
+		ln = ln[i:]
+		if len(ln) == 0 {
+			return dst
+		}
+		j := 0
+		for j < len(ln) && ln[j] != ' ' && ln[j] != '\t' && ln[j] != '\r' {
+			j++
+		}
+		dst = append(dst, ln[:j])
+		ln = ln[j:]
 	}
 }
 
