@@ -23,6 +23,8 @@ type dashboard struct {
 	loading bool
 	shift   *widget.Label
 	today   *widget.Label
+	shiftG  *fyne.Container // bars per grade
+	todayG  *fyne.Container
 	msg     *widget.Label
 	chart   *hourChart
 }
@@ -31,12 +33,14 @@ func newDashboard(c *Console) *dashboard {
 	d := &dashboard{c: c}
 	d.shift = widget.NewLabel("")
 	d.today = widget.NewLabel("")
+	d.shiftG = container.NewVBox()
+	d.todayG = container.NewVBox()
 	d.msg = widget.NewLabel("")
 	d.chart = newHourChart()
 	refresh := widget.NewButtonWithIcon("Refresh", theme.ViewRefreshIcon(), d.reload)
 	cards := container.NewGridWithColumns(2,
-		widget.NewCard("This shift", "", d.shift),
-		widget.NewCard("Today", "", d.today))
+		widget.NewCard("This shift", "", container.NewVBox(d.shift, d.shiftG)),
+		widget.NewCard("Today", "", container.NewVBox(d.today, d.todayG)))
 	chartCard := widget.NewCard("Scans per hour, today", "", d.chart)
 	d.root = container.NewBorder(container.NewHBox(refresh, d.msg), nil, nil, nil,
 		container.NewVScroll(container.NewVBox(cards, chartCard)))
@@ -76,6 +80,8 @@ func (d *dashboard) loaded(e countsLoaded) {
 	d.msg.SetText("Updated " + d.c.opt.Now().Local().Format("15:04:05"))
 	d.shift.SetText(d.summary(e.shift))
 	d.today.SetText(d.summary(e.today))
+	gradeBars(d.shiftG, e.shift, d.c.opt.PassGrades)
+	gradeBars(d.todayG, e.today, d.c.opt.PassGrades)
 	d.chart.set(e.today.PerHour)
 	d.root.Refresh() // the cards grow with their text
 }
@@ -92,11 +98,31 @@ func (d *dashboard) summary(c Counts) string {
 	default:
 		b.WriteString("Yield: —\n")
 	}
-	fmt.Fprintf(&b, "Override rate: %s\n", percent(c.Overridden, c.Total))
+	fmt.Fprintf(&b, "Override rate: %s", percent(c.Overridden, c.Total))
+	return b.String()
+}
+
+// gradeBars draws one bar per final grade: its count and share of the
+// total, pass grades in the success colour.
+func gradeBars(box *fyne.Container, c Counts, pass []string) {
+	box.RemoveAll()
 	for _, g := range slices.Sorted(maps.Keys(c.ByGrade)) {
-		fmt.Fprintf(&b, "  %s: %d (%s)\n", g, c.ByGrade[g], percent(c.ByGrade[g], c.Total))
+		n := c.ByGrade[g]
+		col := theme.Color(theme.ColorNamePrimary)
+		if slices.Contains(pass, g) {
+			col = theme.Color(theme.ColorNameSuccess)
+		}
+		bar := canvas.NewRectangle(col)
+		bar.CornerRadius = 2
+		lab := canvas.NewText(g, theme.Color(theme.ColorNameForeground))
+		val := canvas.NewText(fmt.Sprintf("%d (%s)", n, percent(n, c.Total)), theme.Color(theme.ColorNameForeground))
+		val.Alignment = fyne.TextAlignTrailing
+		frac := float32(0)
+		if c.Total > 0 {
+			frac = float32(n) / float32(c.Total)
+		}
+		box.Add(container.New(&barLayout{frac: frac, valueWidth: 120}, lab, bar, val))
 	}
-	return strings.TrimRight(b.String(), "\n")
 }
 
 // yield is the share of final grades that pass; ok is false without pass

@@ -350,7 +350,17 @@ func shortSHA(s string) string {
 
 // barLayout lays out a row of a bar chart: a fixed-width label, a bar
 // whose width is frac of the remaining space, and a value at the end.
-type barLayout struct{ frac float32 }
+type barLayout struct {
+	frac       float32
+	valueWidth float32 // 0 means barValueWidth
+}
+
+func (l *barLayout) valW() float32 {
+	if l.valueWidth > 0 {
+		return l.valueWidth
+	}
+	return barValueWidth
+}
 
 const (
 	barLabelWidth = 64
@@ -362,7 +372,7 @@ func (l *barLayout) Layout(objs []fyne.CanvasObject, s fyne.Size) {
 	if len(objs) != 3 {
 		return
 	}
-	valW := float32(barValueWidth)
+	valW := l.valW()
 	h := s.Height
 	objs[0].Move(fyne.NewPos(theme.Padding(), 0))
 	objs[0].Resize(fyne.NewSize(barLabelWidth, h))
@@ -379,7 +389,7 @@ func (l *barLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
 	if len(objs) != 3 {
 		return fyne.NewSize(0, 0)
 	}
-	return fyne.NewSize(barLabelWidth+80+barValueWidth, barRowHeight)
+	return fyne.NewSize(barLabelWidth+80+l.valW(), barRowHeight)
 }
 
 var _ fyne.Layout = (*barLayout)(nil)
