@@ -425,9 +425,10 @@ func (s *source) committed(items []graded, model string) {
 }
 
 // classify grades imgs in one call. When that call fails, each image is
-// graded alone, and those that still fail get a reason; if every image
-// fails, the model (not the scans) is at fault and the error is returned
-// so the batch is retried later.
+// graded alone, and those that still fail get a reason. If none succeeds,
+// a flat probe image of the same size tells whether the model or the
+// scans are at fault: if the model grades the probe, the scans are
+// rejected; if not, the error is returned and the batch is retried later.
 func classify(ctx context.Context, g Grader, imgs []inference.Image) ([]inference.Prediction, []string, error) {
 	reasons := make([]string, len(imgs))
 	preds, err := safeClassify(ctx, g, imgs)
@@ -437,27 +438,35 @@ func classify(ctx context.Context, g Grader, imgs []inference.Image) ([]inferenc
 	if err == nil {
 		err = fmt.Errorf("model returned %d predictions for %d images", len(preds), len(imgs))
 	}
-	if ctx.Err() != nil || len(imgs) == 1 {
+	if ctx.Err() != nil {
 		return nil, nil, err
 	}
 	preds = make([]inference.Prediction, len(imgs))
 	ok := 0
-	for i := range imgs {
-		p, err1 := safeClassify(ctx, g, imgs[i:i+1])
-		switch {
-		case ctx.Err() != nil:
-			return nil, nil, ctx.Err()
-		case err1 != nil:
-			reasons[i] = err1.Error()
-		case len(p) != 1:
-			reasons[i] = fmt.Sprintf("model returned %d predictions for 1 image", len(p))
-		default:
-			preds[i] = p[0]
-			ok++
+	if len(imgs) == 1 {
+		reasons[0] = err.Error()
+	} else {
+		for i := range imgs {
+			p, err1 := safeClassify(ctx, g, imgs[i:i+1])
+			switch {
+			case ctx.Err() != nil:
+				return nil, nil, ctx.Err()
+			case err1 != nil:
+				reasons[i] = err1.Error()
+			case len(p) != 1:
+				reasons[i] = fmt.Sprintf("model returned %d predictions for 1 image", len(p))
+			default:
+				preds[i] = p[0]
+				ok++
+			}
 		}
 	}
 	if ok == 0 {
-		return nil, nil, err
+		w, h := imgs[0].Width, imgs[0].Height
+		probe := inference.Image{Width: w, Height: h, Pix: make([]float32, max(0, w*h))}
+		if p, perr := safeClassify(ctx, g, []inference.Image{probe}); perr != nil || len(p) != 1 {
+			return nil, nil, err // the model fails on anything: retry later
+		}
 	}
 	return preds, reasons, nil
 }

@@ -575,3 +575,22 @@ func TestRowTheDatabaseRefuses(t *testing.T) {
 	fill(p.fakeStore, "a", 31, 40)
 	waitFor(t, "rows 31..40 resolved", func() bool { _, res, rej := p.counts("a"); return res+rej == 39 })
 }
+
+// A scan the model cannot grade is rejected even when it is alone in its
+// batch (a flat probe image shows the model itself works).
+func TestLoneScanTheModelFailsOn(t *testing.T) {
+	f := newFakeStore(100)
+	f.add("a", 1, []byte{2, 0, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4}, nil) // first pixel normalises to 0.5
+	g := &fakeGrader{name: "m", failPix: 0.5}
+	m, err := New(Config{Store: f, Grader: g, Sources: []SourceConfig{blobSource("a", 5*time.Millisecond, 100)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	start(t, m)
+	waitFor(t, "the lone scan resolved", resolvedAll(f, "a"))
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if r := f.tables["a"].rejects["1"].Reason; !strings.Contains(r, "grade: image 0: cannot grade") {
+		t.Errorf("reject of the lone scan = %q; want the model's error", r)
+	}
+}
