@@ -219,6 +219,7 @@ func (clockTick) event() {}
 // apply runs on the Fyne goroutine with one batch of events.
 func (c *Console) apply(batch []Event) {
 	var scans []graded
+	sources := false
 	for _, ev := range batch {
 		switch e := ev.(type) {
 		case graded:
@@ -227,6 +228,7 @@ func (c *Console) apply(batch []Event) {
 			c.resultChanged(e.Result)
 		case SourceStatus:
 			c.status.setSource(e)
+			sources = true
 		case ModelChanged:
 			if e.Err == "" && len(e.Labels) > 0 {
 				c.labs = e.Labels
@@ -282,6 +284,9 @@ func (c *Console) apply(batch []Event) {
 				c.dash.reload()
 			}
 		}
+	}
+	if sources {
+		c.status.drawSources()
 	}
 	if len(scans) > 0 {
 		c.addScans(scans)

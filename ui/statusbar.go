@@ -76,7 +76,8 @@ func (s *statusBar) setOperator(name string) {
 	s.operator.SetText("Operator: " + name)
 }
 
-// setSource records a source's state and redraws the sources.
+// setSource records a source's state; drawSources shows it (once per
+// batch, however many statuses the batch held).
 func (s *statusBar) setSource(st SourceStatus) {
 	old, seen := s.sources[st.Source]
 	s.sources[st.Source] = st
@@ -87,7 +88,6 @@ func (s *statusBar) setSource(st SourceStatus) {
 	if seen && old.State != SourceError && st.State == SourceError {
 		s.notify(fmt.Sprintf("Source %s: %s", st.Source, orDash(st.Err)))
 	}
-	s.drawSources()
 }
 
 func (s *statusBar) drawSources() {
