@@ -31,8 +31,8 @@ func (f feedFilter) match(r Result) bool {
 	return (f.source == "" || r.Source == f.source) && (f.grade == "" || r.Final() == f.grade)
 }
 
-// feedModel holds the live feed with bounded memory: at most maxEntries
-// results, and thumbnails only for the newest maxThumbs of them. Older
+// feedModel holds the live feed with bounded memory: at most 1.25 ×
+// maxEntries results, and thumbnails only for the newest maxThumbs of them. Older
 // thumbnails are loaded again on demand. It is used on the Fyne goroutine
 // only.
 type feedModel struct {
@@ -71,9 +71,11 @@ func (f *feedModel) add(batch []graded) {
 			f.entries[n].thumb = nil
 		}
 	}
-	if n := len(f.entries) - f.maxEntries; n > 0 {
-		// Copy into a fresh slice so the dropped entries can be collected.
-		f.entries = slices.Clone(f.entries[n:])
+	if len(f.entries) > f.maxEntries+f.maxEntries/4 {
+		// Drop the oldest in one go once a quarter too many have gathered
+		// (amortised: no copy of the whole feed per batch), copying into a
+		// fresh slice so the dropped entries can be collected.
+		f.entries = slices.Clone(f.entries[len(f.entries)-f.maxEntries:])
 	}
 	if f.paused {
 		f.unseen += len(batch)
