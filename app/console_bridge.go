@@ -193,7 +193,7 @@ func uiEvent(ev monitor.Event) (ui.Event, bool) {
 		}
 		return ui.SourceStatus{
 			Source: st.Source, State: state, Err: errText, LastPoll: st.LastPoll, NextPoll: st.NextPoll,
-			Pending: st.Pending, OldestPending: st.OldestPending, PerMinute: st.PerMinute,
+			Pending: st.Pending, OldestPending: st.OldestPending, PerMinute: st.PerMinute, Rejected: st.Rejected,
 		}, true
 	}
 	return nil, false

@@ -43,6 +43,7 @@ type SourceStatus struct {
 	Pending       int64         // rows waiting in the source table
 	OldestPending time.Duration // age of the oldest waiting row
 	PerMinute     float64       // scans graded per minute, recent average
+	Rejected      int64         // scans refused as malformed since the start
 }
 
 // ModelChanged reports that the running model was (re)loaded, or that a new

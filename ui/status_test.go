@@ -15,7 +15,7 @@ func TestStatusBar(t *testing.T) {
 	e := newTestEnv(t, fyne.NewSize(1280, 720))
 	now := t0.Add(time.Hour)
 	e.post(
-		SourceStatus{Source: "line-b", State: SourceOK, LastPoll: now.Add(-2 * time.Second), NextPoll: now.Add(8 * time.Second), PerMinute: 30},
+		SourceStatus{Source: "line-b", State: SourceOK, LastPoll: now.Add(-2 * time.Second), NextPoll: now.Add(8 * time.Second), PerMinute: 30, Rejected: 2},
 		SourceStatus{Source: "line-a", State: SourceOK, LastPoll: now.Add(-time.Second), NextPoll: now.Add(4 * time.Second), Pending: 120, OldestPending: 3*time.Minute + 5*time.Second, PerMinute: 58},
 		ModelChanged{Name: "mnist-8", SHA256: "2f06e72a0b8c4a3f", Labels: digits},
 		DatabaseState{Connected: true},

@@ -108,6 +108,9 @@ func (s *statusBar) drawSources() {
 			text += " (oldest " + ageText(st.OldestPending) + ")"
 		}
 		text += fmt.Sprintf(" · %.0f/min", st.PerMinute)
+		if st.Rejected > 0 {
+			text += fmt.Sprintf(" · %d rejected", st.Rejected)
+		}
 		l := widget.NewLabel(text)
 		l.Truncation = fyne.TextTruncateEllipsis
 		if st.Err != "" && st.State == SourceError {
