@@ -6,6 +6,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"testing"
 	"time"
 )
@@ -74,4 +75,57 @@ func TestReleaseOnContextDone(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// The loopback TCP fallback (no Unix sockets) behaves like the socket: a
+// second instance raises the first, a port left by a dead one is taken
+// over, and a port answered by some other program is not mistaken for a
+// console.
+func TestTCPFallback(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	first, err := acquireTCP(ctx, dir)
+	if err != nil {
+		t.Fatalf("acquireTCP(first) = %v", err)
+	}
+	if _, err := acquireTCP(ctx, dir); !errors.Is(err, ErrRunning) {
+		t.Fatalf("acquireTCP(second) = %v; want ErrRunning", err)
+	}
+	select {
+	case <-first.Raise:
+	case <-time.After(5 * time.Second):
+		t.Fatal("first instance was not asked to raise its window within 5s")
+	}
+	first.Release()
+	second, err := acquireTCP(ctx, dir)
+	if err != nil {
+		t.Fatalf("acquireTCP over a dead instance's port = %v; want nil", err)
+	}
+	second.Release()
+
+	// Another program on the recorded port does not answer "gradewatch".
+	other, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	go func() {
+		for {
+			c, err := other.Accept()
+			if err != nil {
+				return
+			}
+			c.Write([]byte("HTTP/1.0 400 Bad Request\r\n"))
+			c.Close()
+		}
+	}()
+	port := strconv.Itoa(other.Addr().(*net.TCPAddr).Port)
+	if err := os.WriteFile(filepath.Join(dir, portName), []byte(port+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	third, err := acquireTCP(ctx, dir)
+	if err != nil {
+		t.Fatalf("acquireTCP with another program on the recorded port = %v; want nil", err)
+	}
+	third.Release()
 }
