@@ -98,6 +98,7 @@ type (
 		err          error
 	}
 	overrideDone struct {
+		id     int64 // the result decided on
 		result Result
 		err    error
 	}

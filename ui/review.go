@@ -219,7 +219,7 @@ func (p *reviewPanel) save(it Result, grade, reason, note string) {
 		if err != nil {
 			err = fmt.Errorf("save decision on %s/%s: %w", it.Source, it.SourceKey, err)
 		}
-		p.c.adapter.post(overrideDone{result: r, err: err})
+		p.c.adapter.post(overrideDone{id: it.ID, result: r, err: err})
 		if err == nil {
 			p.c.adapter.post(ResultUpdated{Result: r})
 		}
@@ -228,14 +228,13 @@ func (p *reviewPanel) save(it Result, grade, reason, note string) {
 
 // overrideDone applies the store's answer to a decision.
 func (p *reviewPanel) overrideDone(e overrideDone) {
+	delete(p.saving, e.id)
 	if e.err != nil {
-		clear(p.saving)
 		p.lastErr = e.err.Error()
 		p.c.showError("review", e.err)
 		p.reload()
 		return
 	}
-	delete(p.saving, e.result.ID)
 	p.lastErr = ""
 	p.showCounts()
 }
