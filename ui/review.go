@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"unicode"
 
@@ -207,9 +208,16 @@ func (p *reviewPanel) save(it Result, grade, reason, note string) {
 		Model:       strings.TrimSpace(it.ModelName + " " + shortSHA(it.ModelSHA)),
 	}
 	p.saving[it.ID] = true
-	p.items = append(p.items[:p.cur:p.cur], p.items[p.cur+1:]...)
-	p.total = max(0, p.total-1)
-	p.cur = min(p.cur, len(p.items)-1)
+	// Remove the item by ID: a reload while the reason dialog was open may
+	// have moved it.
+	if i := slices.IndexFunc(p.items, func(r Result) bool { return r.ID == it.ID }); i >= 0 {
+		p.items = slices.Delete(p.items, i, i+1)
+		p.total = max(0, p.total-1)
+		if i < p.cur {
+			p.cur--
+		}
+	}
+	p.cur = max(0, min(p.cur, len(p.items)-1))
 	p.pending = ""
 	p.list.UnselectAll()
 	p.showCurrent()

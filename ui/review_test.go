@@ -215,3 +215,31 @@ func TestGradeForKey(t *testing.T) {
 		}
 	}
 }
+
+// A reload while the reason dialog is open (new items arrive) must not
+// make the decision land on, or remove, another item.
+func TestReviewReloadDuringReason(t *testing.T) {
+	e := openReview(t)
+	p := e.c.review
+	test.Type(p, "7")
+	p.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn}) // reason for result 1
+	older := testResult(0, "line-a", 2, 0.3)
+	older.ID, older.SourceKey, older.GradedAt = 100, "K0100", t0.Add(-time.Hour)
+	e.store.mu.Lock()
+	e.store.results[100] = older
+	e.store.mu.Unlock()
+	p.reload()
+	e.q.drain()
+	if got, want := queueIDs(p), []int64{100, 1, 2, 4, 5}; !cmp.Equal(got, want) {
+		t.Fatalf("queue after reload = %v; want %v", got, want)
+	}
+	p.reason.note.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	e.q.drain()
+	rows := e.store.auditRows()
+	if len(rows) != 1 || rows[0].ResultID != 1 || rows[0].NewGrade != "7" {
+		t.Fatalf("audit = %+v; want result 1 → 7", rows)
+	}
+	if got, want := queueIDs(p), []int64{100, 2, 4, 5}; !cmp.Equal(got, want) {
+		t.Errorf("queue after the decision = %v; want %v", got, want)
+	}
+}
