@@ -8,6 +8,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/widget"
 )
 
@@ -160,6 +161,12 @@ func (c *Console) build() {
 			c.adhoc.gradeURI(uris[0])
 		}
 	})
+	// Alt+1 … Alt+5 switch screens from anywhere.
+	for i, k := range []fyne.KeyName{fyne.Key1, fyne.Key2, fyne.Key3, fyne.Key4, fyne.Key5} {
+		c.win.Canvas().AddShortcut(&desktop.CustomShortcut{KeyName: k, Modifier: fyne.KeyModifierAlt}, func(fyne.Shortcut) {
+			c.tabs.SelectIndex(i)
+		})
+	}
 	c.win.Canvas().SetOnTypedKey(func(ev *fyne.KeyEvent) {
 		// Keys typed with nothing focused go to the review queue when it
 		// is on screen, so the keyboard works without a click first.

@@ -421,7 +421,7 @@ func (p *reviewPanel) showChoice() {
 	for _, l := range p.c.labelsFor(it) {
 		keys = append(keys, l)
 	}
-	p.keys.SetText("Keys: " + keyHint(keys) + " set the grade · Enter confirm · Space accept · ↑/↓ move · Esc clear")
+	p.keys.SetText("Keys: " + keyHint(keys) + " set the grade · Enter confirm · Space accept · ↑/↓ move · Esc clear · Alt+1…5 screens")
 }
 
 // keyHint shows the keys for the labels: the label itself when it is one

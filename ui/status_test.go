@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/theme"
 )
@@ -61,6 +62,18 @@ func TestStatusBarWithoutModel(t *testing.T) {
 	e.post(ModelChanged{Name: "mnist-8", SHA256: "2f06e72a0b8c", Labels: digits})
 	if s.model.Text != "Model: mnist-8 · 2f06e72a" {
 		t.Errorf("model after loading = %q", s.model.Text)
+	}
+}
+
+func TestScreenShortcuts(t *testing.T) {
+	e := newTestEnv(t, fyne.NewSize(1280, 720))
+	for i, want := range []string{"Live", "Review", "Dashboard", "Ad hoc", "Settings"} {
+		key := []fyne.KeyName{fyne.Key1, fyne.Key2, fyne.Key3, fyne.Key4, fyne.Key5}[i]
+		sc := &desktop.CustomShortcut{KeyName: key, Modifier: fyne.KeyModifierAlt}
+		e.w.Canvas().(interface{ TypedShortcut(fyne.Shortcut) }).TypedShortcut(sc)
+		if got := e.c.tabs.Selected().Text; !strings.HasPrefix(got, want) {
+			t.Errorf("Alt+%d shows %q; want %q", i+1, got, want)
+		}
 	}
 }
 
