@@ -10,10 +10,10 @@
 # import.
 #
 # usage: ui/screenshot.sh [out.png]          (run from the repository root)
-#        GW_WAIT=30 GW_DISPLAY=98 ui/screenshot.sh docs/screenshot.png
+#        GW_WAIT=30 GW_DISPLAY=98 ui/screenshot.sh ui/screenshots/console.png
 set -eu
 
-out=${1:-docs/screenshot.png}
+out=${1:-ui/screenshots/console.png}
 display=:${GW_DISPLAY:-99}
 wait=${GW_WAIT:-15}
 for tool in Xvfb xdotool import; do
