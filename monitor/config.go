@@ -58,7 +58,9 @@ type Config struct {
 	// state error until SetGrader gives one).
 	Grader Grader
 	// SweepEvery is how many cycles of a source pass between two
-	// reconciliation sweeps; 0 means DefaultSweepEvery, -1 never.
+	// reconciliation sweeps (rows with neither result nor reject, whatever
+	// the checkpoint); 0 means DefaultSweepEvery, -1 never. Claim-mode
+	// sources are not swept: their expired claims are fetched again.
 	SweepEvery int
 	// BackoffMin and BackoffMax bound the pause after a failed cycle; it
 	// doubles per consecutive failure, with jitter.

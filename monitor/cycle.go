@@ -41,8 +41,11 @@ func (s *source) cycle(ctx context.Context, failures *int) (full bool, err error
 	}
 	scans := batch.Scans
 	full = len(scans) >= limit
-	sweep := s.m.cfg.SweepEvery > 0 && s.cycles%s.m.cfg.SweepEvery == 1%s.m.cfg.SweepEvery
-	if sweep && !full {
+	// In claim mode expired claims are taken again by FetchScans itself;
+	// a sweep would grade rows another console has claimed.
+	sweep := s.m.cfg.SweepEvery > 0 && s.cycles%s.m.cfg.SweepEvery == 1%s.m.cfg.SweepEvery &&
+		src.Mode != storage.ModeClaim
+	if sweep {
 		extra, err := s.m.cfg.Store.FetchUnresolved(ctx, src, limit)
 		if err != nil {
 			return false, fmt.Errorf("reconciliation sweep of source %s: %w", src.Name, err)
@@ -99,13 +102,19 @@ func merge(scans, extra []storage.Scan) []storage.Scan {
 
 // refreshPending counts the pending rows unless that would be wasted: a
 // poll that found nothing while nothing was pending costs no count, and a
-// backlog is counted at most every pendingEvery.
+// backlog is counted at most every pendingEvery. Rows pending that this
+// console did not fetch (claimed by another console, refused by the
+// database) are recounted every pendingEvery until they are gone.
 func (s *source) refreshPending(ctx context.Context, full, sweep bool) error {
 	now := time.Now()
+	recent := now.Sub(s.lastPending) < pendingEvery
+	s.mu.Lock()
+	pending := s.st.Pending
+	s.mu.Unlock()
 	switch {
-	case full && now.Sub(s.lastPending) < pendingEvery:
+	case full && recent:
 		return nil
-	case s.pendingKnown && !sweep:
+	case s.pendingKnown && !sweep && (pending == 0 || recent):
 		return nil
 	}
 	p, err := s.m.cfg.Store.Pending(ctx, s.cfg.Source)
