@@ -29,7 +29,7 @@ const (
 	crashBad      = 25
 	crashPoints   = 150
 	crashRounds   = 25
-	crashPerRound = 60
+	crashPerRound = 100
 )
 
 // TestCrashChild is the grading process of TestCrashRecovery: it runs the
@@ -107,13 +107,13 @@ func TestCrashRecovery(t *testing.T) {
 			cmd.Wait()
 			close(exited)
 		}()
-		// Kill once the child has committed a random number (1..250) of
+		// Kill once the child has committed a random number (1..150) of
 		// further scans, so kills land at random points of the backlog
 		// however fast the machine is; one round in four kills at a random
-		// moment of the first 150 ms instead (start-up, first cycle).
+		// moment of the first 40 ms instead (start-up, first cycle).
 		before := committed(t, st)
-		target := before + 1 + rng.IntN(250)
-		early := time.Duration(rng.IntN(150)) * time.Millisecond
+		target := before + 1 + rng.IntN(150)
+		early := time.Duration(rng.IntN(40)) * time.Millisecond
 		isEarly := rng.IntN(4) == 0
 		started := time.Now()
 	wait:
@@ -121,16 +121,17 @@ func TestCrashRecovery(t *testing.T) {
 			select {
 			case <-exited:
 				break wait
-			case <-time.After(3 * time.Millisecond):
+			case <-time.After(time.Millisecond):
 			}
 			since := time.Since(started)
 			if (isEarly && since >= early) || (!isEarly && committed(t, st) >= target) || since > 10*time.Second {
-				// A random extra pause moves the kill anywhere in the
-				// following cycle: fetch, decode, grade, save or commit.
+				// A random extra pause (a cycle of 64 scans takes some
+				// 10-50 ms) moves the kill anywhere in the following
+				// cycle: fetch, decode, grade, save or commit.
 				select {
 				case <-exited:
 					break wait
-				case <-time.After(time.Duration(rng.IntN(60)) * time.Millisecond):
+				case <-time.After(time.Duration(rng.IntN(10)) * time.Millisecond):
 				}
 				if cmd.Process.Kill() == nil {
 					kills++
