@@ -1,0 +1,232 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/gradewatch/gradewatch/storage"
+)
+
+func TestSafeCell(t *testing.T) {
+	tests := []struct {
+		in, want string
+	}{
+		// Formulas and what a spreadsheet takes for one (OWASP CSV injection).
+		{`=HYPERLINK("x")`, `'=HYPERLINK("x")`},
+		{`+cmd|' /C calc'!A0`, `'+cmd|' /C calc'!A0`},
+		{`@SUM(1)`, `'@SUM(1)`},
+		{`-2+3`, `'-2+3`},
+		{"\t=1", "'\t=1"},
+		{"\r=1", "'\r=1"},
+		{`=1`, `'=1`},
+		{`-`, `'-`},
+		{`+`, `'+`},
+		{`-Inf`, `'-Inf`},
+		{`+NaN`, `'+NaN`},
+		{`-0x1p3`, `'-0x1p3`},
+		{`-1_000`, `'-1_000`},
+		{`-1e`, `'-1e`},
+		{`-.`, `'-.`},
+		{`-5 `, `'-5 `},
+		// Genuine numbers stay numbers.
+		{`-5`, `-5`},
+		{`-0.25`, `-0.25`},
+		{`+3`, `+3`},
+		{`-.5`, `-.5`},
+		{`-5.`, `-5.`},
+		{`-1e-3`, `-1e-3`},
+		{`+2.5E+10`, `+2.5E+10`},
+		{`1e-3`, `1e-3`},
+		{`0.9997118`, `0.9997118`},
+		// Text that does not start a formula is untouched.
+		{``, ``},
+		{`lot A-7`, `lot A-7`},
+		{`a=b`, `a=b`},
+		{`'=already quoted`, `'=already quoted`},
+		{`2026-11-22T03:40:09Z`, `2026-11-22T03:40:09Z`},
+		{`/data/images/7.png`, `/data/images/7.png`},
+	}
+	for _, tt := range tests {
+		if got := safeCell(tt.in); got != tt.want {
+			t.Errorf("safeCell(%q) = %q; want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+// exportStore is an empty migrated SQLite store with source "s" (table t)
+// to commit results to.
+func exportStore(t *testing.T) (*storage.Store, storage.Source) {
+	t.Helper()
+	ctx := t.Context()
+	st, err := storage.Open(ctx, "sqlite", filepath.Join(t.TempDir(), "export.db"), storage.TableNames{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	if err := st.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.DB().ExecContext(ctx, "CREATE TABLE t (id INTEGER PRIMARY KEY, p BLOB)"); err != nil {
+		t.Fatal(err)
+	}
+	return st, storage.Source{Name: "s", Table: "t", KeyColumn: "id", Mode: storage.ModeKey, PayloadColumn: "p"}
+}
+
+// commitResult commits one result of source row key with metadata meta.
+func commitResult(t *testing.T, st *storage.Store, src storage.Source, key int64, meta map[string]string) {
+	t.Helper()
+	r := storage.Result{
+		Source: src.Name, SourceKey: strconv.FormatInt(key, 10), Predicted: "7", Confidence: 0.75,
+		Probs: []float64{0.75, 0.25}, Labels: []string{"7", "1"}, ModelName: "m", ModelSHA256: "abc", Metadata: meta,
+	}
+	if err := st.CommitBatch(t.Context(), src, []storage.Result{r}, nil, storage.Checkpoint{Key: key}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// racingStore is a store on which another process commits a result with a
+// metadata key never seen before just before every read of the results
+// but the first, the worst case for an export that reads twice.
+type racingStore struct {
+	t     *testing.T
+	st    *storage.Store
+	src   storage.Source
+	reads int
+}
+
+func (r *racingStore) EachResult(ctx context.Context, from, to time.Time, fn func(storage.Result) error) error {
+	r.reads++
+	if r.reads > 1 {
+		commitResult(r.t, r.st, r.src, int64(100+r.reads), map[string]string{fmt.Sprintf("late%d", r.reads): "x"})
+	}
+	return r.st.EachResult(ctx, from, to, fn)
+}
+
+// readCSV parses an export into its header and rows keyed by result_id.
+func readCSV(t *testing.T, data []byte) ([]string, map[string]map[string]string) {
+	t.Helper()
+	recs, err := csv.NewReader(bytes.NewReader(data)).ReadAll()
+	if err != nil {
+		t.Fatalf("read exported CSV: %v\n%s", err, data)
+	}
+	if len(recs) == 0 {
+		t.Fatal("export has no header")
+	}
+	rows := map[string]map[string]string{}
+	for _, rec := range recs[1:] {
+		row := map[string]string{}
+		for i, h := range recs[0] {
+			row[h] = rec[i]
+		}
+		rows[row["result_id"]] = row
+	}
+	return recs[0], rows
+}
+
+// TestExportColumnsMatchRows checks that the export's columns are those of
+// exactly the rows it writes, even when results with new metadata keys are
+// committed while it runs: every metadata value of every exported result
+// is in the file.
+func TestExportColumnsMatchRows(t *testing.T) {
+	ctx := t.Context()
+	st, src := exportStore(t)
+	commitResult(t, st, src, 1, map[string]string{"lot": "L1"})
+	commitResult(t, st, src, 2, map[string]string{"lot": "L2", "shift": "B"})
+	racing := &racingStore{t: t, st: st, src: src}
+	var buf bytes.Buffer
+	n, err := exportResults(ctx, racing, &buf, []string{"lot"}, false, time.Time{}, time.Time{})
+	if err != nil {
+		t.Fatalf("exportResults: %v", err)
+	}
+	if racing.reads != 1 {
+		t.Errorf("exportResults read the results %d times; want once", racing.reads)
+	}
+	_, rows := readCSV(t, buf.Bytes())
+	if n != len(rows) || n < 2 {
+		t.Fatalf("exportResults = %d rows, file has %d; want the same, at least the 2 committed before", n, len(rows))
+	}
+	for id, row := range rows {
+		i, err := strconv.ParseInt(id, 10, 64)
+		if err != nil {
+			t.Fatalf("result_id %q: %v", id, err)
+		}
+		res, err := st.Result(ctx, i)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for k, v := range res.Metadata {
+			got, ok := row[k]
+			if !ok || got != v {
+				t.Errorf("result %d: metadata %s = %q (column present: %v); want %q", i, k, got, ok, v)
+			}
+		}
+	}
+}
+
+// TestExportResultsColumnsAndCells checks the order of the variable
+// columns (configured metadata in configuration order, other keys sorted,
+// then prob_<label> in the order first seen) and that formula text is
+// neutralised while numbers are not.
+func TestExportResultsColumnsAndCells(t *testing.T) {
+	ctx := t.Context()
+	st, src := exportStore(t)
+	commitResult(t, st, src, 1, map[string]string{"lot": `=HYPERLINK("x")`, "station": "-5", "zeta": "@SUM(1)", "alpha": "-2+3"})
+	commitResult(t, st, src, 2, map[string]string{"lot": "-0.25", "station": "\t=1", "=evil": "plain"})
+	var buf bytes.Buffer
+	n, err := exportResults(ctx, st, &buf, []string{"station", "lot", "station"}, true, time.Time{}, time.Time{})
+	if err != nil || n != 2 {
+		t.Fatalf("exportResults = %d, %v; want 2 rows", n, err)
+	}
+	header, rows := readCSV(t, buf.Bytes())
+	wantHeader := append(slices.Clone(exportColumns), "station", "lot", "'=evil", "alpha", "zeta", "prob_7", "prob_1")
+	if diff := cmp.Diff(wantHeader, header); diff != "" {
+		t.Errorf("header mismatch (-want +got):\n%s", diff)
+	}
+	tests := []struct {
+		id, col, want string
+	}{
+		{"1", "lot", `'=HYPERLINK("x")`},
+		{"1", "station", "-5"},
+		{"1", "zeta", "'@SUM(1)"},
+		{"1", "alpha", "'-2+3"},
+		{"1", "'=evil", ""},
+		{"2", "lot", "-0.25"},
+		{"2", "station", "'\t=1"},
+		{"2", "'=evil", "plain"},
+		{"2", "confidence", "0.75"},
+		{"2", "prob_1", "0.25"},
+		{"2", "source", "s"},
+		{"2", "source_key", "2"},
+	}
+	for _, tt := range tests {
+		if got := rows[tt.id][tt.col]; got != tt.want {
+			t.Errorf("result %s, column %q = %q; want %q", tt.id, tt.col, got, tt.want)
+		}
+	}
+	if _, err := time.Parse(time.RFC3339, rows["1"]["graded_at"]); err != nil {
+		t.Errorf("graded_at = %q; want an RFC 3339 time: %v", rows["1"]["graded_at"], err)
+	}
+}
+
+// TestExportResultsEmpty checks that an export of no results is a header
+// only.
+func TestExportResultsEmpty(t *testing.T) {
+	st, _ := exportStore(t)
+	var buf bytes.Buffer
+	n, err := exportResults(t.Context(), st, &buf, []string{"lot"}, true, time.Time{}, time.Time{})
+	if err != nil || n != 0 {
+		t.Fatalf("exportResults = %d, %v; want 0 rows", n, err)
+	}
+	header, rows := readCSV(t, buf.Bytes())
+	if diff := cmp.Diff(append(slices.Clone(exportColumns), "lot"), header); diff != "" || len(rows) != 0 {
+		t.Errorf("empty export: %d rows, header mismatch (-want +got):\n%s", len(rows), diff)
+	}
+}
