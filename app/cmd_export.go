@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/csv"
+	"encoding/gob"
 	"fmt"
 	"io"
 	"os"
@@ -12,7 +13,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/gradewatch/gradewatch/app/config"
 	"github.com/gradewatch/gradewatch/storage"
 )
 
@@ -91,12 +91,12 @@ func exportCSV(ctx context.Context, cfgPath, out string, from, to time.Time, pro
 		return fmt.Errorf("open database of %s: %w", path, err)
 	}
 	defer st.Close()
-	cols, err := exportColumnsOf(ctx, st, cfg, from, to, probs)
-	if err != nil {
-		return err
+	var configured []string
+	for _, s := range cfg.Sources {
+		configured = append(configured, s.Metadata...)
 	}
 	if out == "-" {
-		n, err := WriteResultsCSV(ctx, st, stdout, cols, from, to)
+		n, err := exportResults(ctx, st, stdout, configured, probs, from, to)
 		if err == nil {
 			fmt.Fprintf(stderr, "exported %d results\n", n)
 		}
@@ -110,7 +110,7 @@ func exportCSV(ctx context.Context, cfgPath, out string, from, to time.Time, pro
 	}
 	defer os.Remove(f.Name())
 	defer f.Close()
-	n, err := WriteResultsCSV(ctx, st, f, cols, from, to)
+	n, err := exportResults(ctx, st, f, configured, probs, from, to)
 	if err != nil {
 		return err
 	}
@@ -124,6 +124,14 @@ func exportCSV(ctx context.Context, cfgPath, out string, from, to time.Time, pro
 	return nil
 }
 
+// resultWalker is the part of the store an export reads; *storage.Store
+// implements it.
+type resultWalker interface {
+	EachResult(ctx context.Context, from, to time.Time, fn func(storage.Result) error) error
+}
+
+var _ resultWalker = (*storage.Store)(nil)
+
 // ExportColumns are the variable columns of an export, after the fixed
 // ones.
 type ExportColumns struct {
@@ -133,58 +141,147 @@ type ExportColumns struct {
 	Labels []string
 }
 
-// exportColumnsOf returns the variable columns of an export: the metadata
-// columns of the configured sources in configuration order, then any other
-// key found in the results (of sources no longer configured), sorted; with
-// probs, the class labels of the results in the order first seen.
-func exportColumnsOf(ctx context.Context, st *storage.Store, cfg *config.Config, from, to time.Time, probs bool) (ExportColumns, error) {
-	var cols ExportColumns
-	seen := map[string]bool{}
-	for _, s := range cfg.Sources {
-		for _, m := range s.Metadata {
-			if !seen[m] {
-				seen[m] = true
-				cols.Metadata = append(cols.Metadata, m)
+// columnCollector gathers the variable columns of the results it is
+// shown: the configured metadata columns in configuration order, then any
+// other key found in the results (of sources no longer configured), sorted;
+// with probs, the class labels in the order first seen.
+type columnCollector struct {
+	configured []string
+	extra      []string
+	seen       map[string]bool
+	probs      bool
+	labels     []string
+	seenLabel  map[string]bool
+}
+
+func newColumnCollector(configured []string, probs bool) *columnCollector {
+	c := &columnCollector{seen: map[string]bool{}, probs: probs, seenLabel: map[string]bool{}}
+	for _, m := range configured {
+		if !c.seen[m] {
+			c.seen[m] = true
+			c.configured = append(c.configured, m)
+		}
+	}
+	return c
+}
+
+func (c *columnCollector) add(r storage.Result) {
+	for k := range r.Metadata {
+		if !c.seen[k] {
+			c.seen[k] = true
+			c.extra = append(c.extra, k)
+		}
+	}
+	if c.probs {
+		for _, l := range r.Labels {
+			if !c.seenLabel[l] {
+				c.seenLabel[l] = true
+				c.labels = append(c.labels, l)
 			}
 		}
 	}
-	var extra []string
-	seenLabel := map[string]bool{}
-	err := st.EachResult(ctx, from, to, func(r storage.Result) error {
-		for k := range r.Metadata {
-			if !seen[k] {
-				seen[k] = true
-				extra = append(extra, k)
-			}
-		}
-		if probs {
-			for _, l := range r.Labels {
-				if !seenLabel[l] {
-					seenLabel[l] = true
-					cols.Labels = append(cols.Labels, l)
-				}
-			}
+}
+
+func (c *columnCollector) columns() ExportColumns {
+	extra := append([]string(nil), c.extra...)
+	sort.Strings(extra)
+	return ExportColumns{Metadata: append(append([]string(nil), c.configured...), extra...), Labels: c.labels}
+}
+
+// exportResults writes every result graded in [from, to) to w as CSV
+// (see WriteResultsCSV) with the columns of exactly the rows written: the
+// configured metadata columns, every other metadata key the rows carry,
+// and with probs a prob_<label> column per class. It reads the results
+// once, spooling them to a temporary file while it collects the columns,
+// then writes the header and replays the spool. (Reading twice, once for
+// the columns and once for the rows, would drop the column of a result
+// committed between the two reads.) It returns the number of rows.
+func exportResults(ctx context.Context, st resultWalker, w io.Writer, configured []string, probs bool, from, to time.Time) (int, error) {
+	spool, err := os.CreateTemp("", "gradewatch-export-*.spool")
+	if err != nil {
+		return 0, fmt.Errorf("create export spool file (set TMPDIR to a writable folder): %w", err)
+	}
+	defer os.Remove(spool.Name())
+	defer spool.Close()
+	cc := newColumnCollector(configured, probs)
+	sw := bufio.NewWriterSize(spool, 64<<10)
+	enc := gob.NewEncoder(sw)
+	n := 0
+	err = st.EachResult(ctx, from, to, func(r storage.Result) error {
+		cc.add(r)
+		n++
+		if err := enc.Encode(&r); err != nil {
+			return fmt.Errorf("spool result %d to %s: %w", r.ID, spool.Name(), err)
 		}
 		return nil
 	})
 	if err != nil {
-		return ExportColumns{}, err
+		return 0, fmt.Errorf("export results: %w", err)
 	}
-	sort.Strings(extra)
-	cols.Metadata = append(cols.Metadata, extra...)
-	return cols, nil
+	if err := sw.Flush(); err != nil {
+		return 0, fmt.Errorf("spool results to %s: %w", spool.Name(), err)
+	}
+	if _, err := spool.Seek(0, io.SeekStart); err != nil {
+		return 0, fmt.Errorf("rewind export spool %s: %w", spool.Name(), err)
+	}
+	dec := gob.NewDecoder(bufio.NewReaderSize(spool, 64<<10))
+	rw, err := newResultWriter(w, cc.columns())
+	if err != nil {
+		return 0, err
+	}
+	for i := range n {
+		if i%4096 == 0 {
+			if err := ctx.Err(); err != nil {
+				return i, fmt.Errorf("export results: %w", err)
+			}
+		}
+		var r storage.Result
+		if err := dec.Decode(&r); err != nil {
+			return i, fmt.Errorf("read back result %d of %d from export spool %s: %w", i+1, n, spool.Name(), err)
+		}
+		if err := rw.write(r); err != nil {
+			return i, err
+		}
+	}
+	return n, rw.flush()
 }
 
 // WriteResultsCSV writes a header and one row per result graded in
-// [from, to) to w: the fixed columns, the metadata columns, then a
-// prob_<label> column per label (empty where a result's model has no such
-// class); times are RFC 3339 UTC. A metadata column whose name clashes
-// with another column is written as "meta_<name>". Confidences are written with
-// the shortest digits that give back the model's float32. It returns the
-// number of rows.
-func WriteResultsCSV(ctx context.Context, st *storage.Store, w io.Writer, cols ExportColumns, from, to time.Time) (int, error) {
+// [from, to) to w, reading the results once: the fixed columns, the given
+// metadata columns, then a prob_<label> column per label (empty where a
+// result's model has no such class); times are RFC 3339 UTC. A metadata
+// column whose name clashes with another column is written as
+// "meta_<name>". Confidences are written with the shortest digits that
+// give back the model's float32. Text that a spreadsheet would run as a
+// formula is neutralised (see safeCell). It returns the number of rows.
+func WriteResultsCSV(ctx context.Context, st resultWalker, w io.Writer, cols ExportColumns, from, to time.Time) (int, error) {
+	rw, err := newResultWriter(w, cols)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	err = st.EachResult(ctx, from, to, func(r storage.Result) error {
+		n++
+		return rw.write(r)
+	})
+	if err != nil {
+		return n, fmt.Errorf("export results: %w", err)
+	}
+	return n, rw.flush()
+}
+
+// resultWriter writes results as CSV rows under a header it has written.
+type resultWriter struct {
+	bw   *bufio.Writer
+	cw   *csv.Writer
+	cols ExportColumns
+	row  []string
+}
+
+// newResultWriter writes the header of cols to w.
+func newResultWriter(w io.Writer, cols ExportColumns) (*resultWriter, error) {
 	bw := bufio.NewWriterSize(w, 64<<10)
-	cw := csv.NewWriter(bw)
+	rw := &resultWriter{bw: bw, cw: csv.NewWriter(bw), cols: cols}
 	header := append([]string(nil), exportColumns...)
 	taken := map[string]bool{}
 	for _, c := range exportColumns {
@@ -197,48 +294,109 @@ func WriteResultsCSV(ctx context.Context, st *storage.Store, w io.Writer, cols E
 		if taken[m] {
 			m = "meta_" + m
 		}
-		header = append(header, m)
+		header = append(header, safeCell(m))
 	}
 	for _, l := range cols.Labels {
 		header = append(header, "prob_"+l)
 	}
-	if err := cw.Write(header); err != nil {
-		return 0, fmt.Errorf("write csv: %w", err)
+	if err := rw.cw.Write(header); err != nil {
+		return nil, fmt.Errorf("write csv: %w", err)
 	}
-	n := 0
-	row := make([]string, len(header))
-	err := st.EachResult(ctx, from, to, func(r storage.Result) error {
-		row = append(row[:0],
-			strconv.FormatInt(r.ID, 10), r.Source, r.SourceKey, r.Predicted, r.FinalGrade,
-			strconv.FormatFloat(r.Confidence, 'f', -1, 32), r.ModelName, r.ModelSHA256,
-			rfc3339(r.GradedAt), rfc3339(r.ReviewedAt), r.ImagePath)
-		for _, m := range cols.Metadata {
-			row = append(row, r.Metadata[m])
-		}
-		for _, l := range cols.Labels {
-			p := ""
-			for i, rl := range r.Labels {
-				if rl == l && i < len(r.Probs) {
-					p = strconv.FormatFloat(r.Probs[i], 'f', -1, 32)
-					break
-				}
+	rw.row = make([]string, 0, len(header))
+	return rw, nil
+}
+
+func (rw *resultWriter) write(r storage.Result) error {
+	rw.row = append(rw.row[:0],
+		strconv.FormatInt(r.ID, 10), safeCell(r.Source), safeCell(r.SourceKey), safeCell(r.Predicted), safeCell(r.FinalGrade),
+		strconv.FormatFloat(r.Confidence, 'f', -1, 32), safeCell(r.ModelName), safeCell(r.ModelSHA256),
+		rfc3339(r.GradedAt), rfc3339(r.ReviewedAt), safeCell(r.ImagePath))
+	for _, m := range rw.cols.Metadata {
+		rw.row = append(rw.row, safeCell(r.Metadata[m]))
+	}
+	for _, l := range rw.cols.Labels {
+		p := ""
+		for i, rl := range r.Labels {
+			if rl == l && i < len(r.Probs) {
+				p = strconv.FormatFloat(r.Probs[i], 'f', -1, 32)
+				break
 			}
-			row = append(row, p)
 		}
-		n++
-		return cw.Write(row)
-	})
-	if err != nil {
-		return n, fmt.Errorf("export results: %w", err)
+		rw.row = append(rw.row, p)
 	}
-	cw.Flush()
-	if err := cw.Error(); err != nil {
-		return n, fmt.Errorf("write csv: %w", err)
+	if err := rw.cw.Write(rw.row); err != nil {
+		return fmt.Errorf("write csv: %w", err)
 	}
-	if err := bw.Flush(); err != nil {
-		return n, fmt.Errorf("write csv: %w", err)
+	return nil
+}
+
+func (rw *resultWriter) flush() error {
+	rw.cw.Flush()
+	if err := rw.cw.Error(); err != nil {
+		return fmt.Errorf("write csv: %w", err)
 	}
-	return n, nil
+	if err := rw.bw.Flush(); err != nil {
+		return fmt.Errorf("write csv: %w", err)
+	}
+	return nil
+}
+
+// safeCell returns s so that a spreadsheet opening the CSV shows it as
+// text: a cell starting with '=', '+', '-', '@', tab or carriage return
+// would be run as a formula (CSV injection), so such a cell gets a leading
+// single quote, as OWASP's CSV injection page advises. A plain decimal
+// number such as -5, +3 or -0.25e2 is left as it is; it is read as the
+// number it is, not run.
+func safeCell(s string) string {
+	if s == "" {
+		return s
+	}
+	switch s[0] {
+	case '=', '+', '-', '@', '\t', '\r':
+		if isDecimal(s) {
+			return s
+		}
+		return "'" + s
+	}
+	return s
+}
+
+// isDecimal reports whether s is a plain decimal number: an optional sign,
+// digits with at most one decimal point (at least one digit), and an
+// optional exponent. Unlike strconv.ParseFloat it refuses "Inf", "NaN",
+// hexadecimal and underscores.
+func isDecimal(s string) bool {
+	i := 0
+	if i < len(s) && (s[i] == '+' || s[i] == '-') {
+		i++
+	}
+	digits := 0
+	for ; i < len(s) && s[i] >= '0' && s[i] <= '9'; i++ {
+		digits++
+	}
+	if i < len(s) && s[i] == '.' {
+		i++
+		for ; i < len(s) && s[i] >= '0' && s[i] <= '9'; i++ {
+			digits++
+		}
+	}
+	if digits == 0 {
+		return false
+	}
+	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
+		i++
+		if i < len(s) && (s[i] == '+' || s[i] == '-') {
+			i++
+		}
+		exp := 0
+		for ; i < len(s) && s[i] >= '0' && s[i] <= '9'; i++ {
+			exp++
+		}
+		if exp == 0 {
+			return false
+		}
+	}
+	return i == len(s)
 }
 
 // rfc3339 formats t in UTC, or "" for the zero time.
