@@ -103,6 +103,7 @@ func consoleOptions(ws *Workspace, goFn func(func(context.Context))) ui.Options 
 		Settings:        &consoleSettings{ws: ws},
 		Identity:        identity(cfg),
 		ReviewThreshold: float32(cfg.Review.Threshold),
+		PassGrades:      cfg.Review.PassGrades,
 		Reasons:         cfg.Operator.Reasons,
 		Go:              goFn,
 	}

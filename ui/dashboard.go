@@ -94,7 +94,7 @@ func (d *dashboard) summary(c Counts) string {
 	case ok:
 		fmt.Fprintf(&b, "Yield: %.1f%% (pass: %s)\n", 100*y, strings.Join(d.c.opt.PassGrades, ", "))
 	case len(d.c.opt.PassGrades) == 0:
-		b.WriteString("Yield: — (no pass grades configured)\n")
+		b.WriteString("Yield: — (set review.pass_grades in config.json to see yield)\n")
 	default:
 		b.WriteString("Yield: —\n")
 	}

@@ -187,6 +187,12 @@ type Review struct {
 	// Threshold is the confidence (0..1) below which a result is queued
 	// for review.
 	Threshold float64 `json:"threshold"`
+	// PassGrades are the final grades (model labels or override grades,
+	// such as "ok") that count as a pass for the dashboard's yield:
+	// passed results / all results. They are not checked against the
+	// model's labels, so a model may be swapped without editing them;
+	// empty hides the yield.
+	PassGrades []string `json:"pass_grades,omitempty"`
 }
 
 // Operator holds defaults for the operator console.

@@ -98,6 +98,8 @@ func TestParseInvalid(t *testing.T) {
 		{"metadata twice", `["lot", "true_label"]`, `["lot", "LOT"]`, "sources[0].metadata[1]", "listed twice"},
 		{"metadata is key", `["lot", "true_label"]`, `["id"]`, "sources[0].metadata[0]", "key column"},
 		{"duplicate source name", `"name": "line2"`, `"name": "line1"`, "sources[1].name", "already the name of sources[0]"},
+		{"empty pass grade", `"threshold": 0.9`, `"threshold": 0.9, "pass_grades": ["ok", " "]`, "review.pass_grades[1]", "is empty"},
+		{"pass grade twice", `"threshold": 0.9`, `"threshold": 0.9, "pass_grades": ["ok", "7", "ok"]`, "review.pass_grades[2]", "listed twice"},
 		{"empty source name", `"name": "line2"`, `"name": " "`, "sources[1].name", "empty"},
 		{"bad layout", `"kind": "blob"`, `"kind": "jpeg"`, "sources[0].layout.kind", `"image"`},
 		{"bad dtype", `"dtype": "uint8"`, `"dtype": "int7"`, "sources[0].layout.dtype", `"uint16"`},
@@ -285,5 +287,45 @@ func TestCloneIsDeep(t *testing.T) {
 	if c.Sources[0].Metadata[0] != "lot" || *c.Sources[0].Layout.Normalisation.Max != 255 ||
 		c.Sources[1].Points.Table != "points" || c.Operator.Reasons[0] == "changed" {
 		t.Error("changing a Clone changed the original")
+	}
+}
+
+func TestPassGrades(t *testing.T) {
+	tests := []struct {
+		name, review string
+		want         []string
+	}{
+		{"absent", `"threshold": 0.9`, nil},
+		{"empty list", `"threshold": 0.9, "pass_grades": []`, []string{}},
+		{"labels", `"threshold": 0.9, "pass_grades": ["0", "1", "ok"]`, []string{"0", "1", "ok"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := Parse([]byte(strings.Replace(validJSON, `"threshold": 0.9`, tc.review, 1)))
+			if err != nil {
+				t.Fatalf("Parse: %v", err)
+			}
+			if diff := cmp.Diff(tc.want, c.Review.PassGrades, cmpopts.EquateEmpty()); diff != "" {
+				t.Errorf("Review.PassGrades (-want +got):\n%s", diff)
+			}
+			d := c.Clone()
+			if len(d.Review.PassGrades) > 0 {
+				d.Review.PassGrades[0] = "changed"
+				if c.Review.PassGrades[0] == "changed" {
+					t.Error("changing a Clone's pass grades changed the original")
+				}
+			}
+			path := filepath.Join(t.TempDir(), "config.json")
+			if err := c.Save(path); err != nil {
+				t.Fatalf("Save: %v", err)
+			}
+			again, err := Load(path)
+			if err != nil {
+				t.Fatalf("Load: %v", err)
+			}
+			if diff := cmp.Diff(tc.want, again.Review.PassGrades, cmpopts.EquateEmpty()); diff != "" {
+				t.Errorf("PassGrades after Save and Load (-want +got):\n%s", diff)
+			}
+		})
 	}
 }

@@ -3,6 +3,12 @@
 // Gradewatch owns, the source tables it watches, the model, the image folder,
 // the review threshold, operator defaults and the supervisor PIN hash.
 //
+// review.pass_grades lists the final grades that count as a pass for the
+// console's yield, for example ["ok", "A", "B"]. They are not checked
+// against the model's labels (a model may be replaced, and an operator's
+// override may use any grade); an empty list hides the yield. The demo
+// workspace leaves it empty: its digits are neither good nor bad.
+//
 // The file never holds a database password: the connection string comes
 // from an environment variable (database.dsn_env), or the DSN in the file
 // uses Windows integrated authentication. A password in the file is refused

@@ -196,6 +196,7 @@ func (c *Config) Clone() *Config {
 		out.Model.Watch = &w
 	}
 	out.Operator.Reasons = append([]string(nil), c.Operator.Reasons...)
+	out.Review.PassGrades = append([]string(nil), c.Review.PassGrades...)
 	return &out
 }
 

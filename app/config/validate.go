@@ -82,6 +82,17 @@ func (c *Config) Validate() error {
 	if t := c.Review.Threshold; math.IsNaN(t) || t < 0 || t > 1 {
 		ch.add("review.threshold", "%v is not a confidence; write a number from 0 to 1, such as 0.8", t)
 	}
+	seen := map[string]bool{}
+	for i, g := range c.Review.PassGrades {
+		field := fmt.Sprintf("review.pass_grades[%d]", i)
+		switch {
+		case strings.TrimSpace(g) == "":
+			ch.add(field, "is empty; write a grade label such as \"ok\", or remove it")
+		case seen[g]:
+			ch.add(field, "%q is listed twice; remove one", g)
+		}
+		seen[g] = true
+	}
 	for i, r := range c.Operator.Reasons {
 		if strings.TrimSpace(r) == "" {
 			ch.add(fmt.Sprintf("operator.reasons[%d]", i), "empty; remove it or write the reason")
