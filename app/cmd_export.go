@@ -399,10 +399,15 @@ func isDecimal(s string) bool {
 	return i == len(s)
 }
 
-// rfc3339 formats t in UTC, or "" for the zero time.
+// exportTime is RFC 3339 in UTC with exactly three decimals, so that every
+// time in a column has the same width and sorts as text.
+const exportTime = "2006-01-02T15:04:05.000Z07:00"
+
+// rfc3339 formats t in UTC with millisecond precision, or "" for the zero
+// time.
 func rfc3339(t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
-	return t.UTC().Format(time.RFC3339Nano)
+	return t.UTC().Format(exportTime)
 }

@@ -230,3 +230,20 @@ func TestExportResultsEmpty(t *testing.T) {
 		t.Errorf("empty export: %d rows, header mismatch (-want +got):\n%s", len(rows), diff)
 	}
 }
+
+func TestRFC3339FixedWidth(t *testing.T) {
+	tests := []struct {
+		in   time.Time
+		want string
+	}{
+		{time.Time{}, ""},
+		{time.Date(2026, 11, 22, 3, 43, 22, 930_000_000, time.UTC), "2026-11-22T03:43:22.930Z"},
+		{time.Date(2026, 11, 22, 3, 43, 22, 0, time.UTC), "2026-11-22T03:43:22.000Z"},
+		{time.Date(2026, 11, 22, 4, 43, 22, 941_500_000, time.FixedZone("CET", 3600)), "2026-11-22T03:43:22.941Z"},
+	}
+	for _, tt := range tests {
+		if got := rfc3339(tt.in); got != tt.want {
+			t.Errorf("rfc3339(%v) = %q; want %q", tt.in, got, tt.want)
+		}
+	}
+}
