@@ -37,7 +37,7 @@ func (s *consoleSettings) Settings(ctx context.Context) (ui.SettingsValues, erro
 		Database:        describeDatabase(cfg.Database),
 	}
 	for _, src := range cfg.Sources {
-		v.Sources = append(v.Sources, ui.SourceSetting{Name: src.Name, Table: src.Table, Details: sourceDetails(src), Interval: src.PollInterval()})
+		v.Sources = append(v.Sources, sourceSetting(src))
 	}
 	return v, nil
 }
@@ -90,7 +90,7 @@ func (s *consoleSettings) SaveSettings(ctx context.Context, v ui.SettingsValues)
 	for _, sv := range v.Sources {
 		for i := range next.Sources {
 			if next.Sources[i].Name == sv.Name {
-				next.Sources[i].Interval = sv.Interval.String()
+				applySource(&next.Sources[i], sv)
 			}
 		}
 	}
@@ -119,6 +119,67 @@ func (s *consoleSettings) SaveSettings(ctx context.Context, v ui.SettingsValues)
 		}
 	}
 	return nil
+}
+
+// sourceSetting is a configured source as the settings screen edits it.
+func sourceSetting(src config.Source) ui.SourceSetting {
+	n := src.Layout.Normalisation
+	return ui.SourceSetting{
+		Name: src.Name, Details: sourceDetails(src), Table: src.Table, Key: src.Key, Mode: src.Mode,
+		Layout: src.Layout.Kind, DType: src.Layout.DType, Width: src.Width, Height: src.Height,
+		Interval: src.PollInterval(), BatchSize: src.BatchSize,
+		Norm: n.Kind, NormMin: cloneBound(n.Min), NormMax: cloneBound(n.Max), Disabled: src.Disabled,
+	}
+}
+
+// applySource writes the edited fields of sv into dst.
+func applySource(dst *config.Source, sv ui.SourceSetting) {
+	dst.Table, dst.Key, dst.Mode = sv.Table, sv.Key, sv.Mode
+	dst.Layout.Kind, dst.Layout.DType = sv.Layout, sv.DType
+	dst.Width, dst.Height, dst.BatchSize = sv.Width, sv.Height, sv.BatchSize
+	dst.Interval = sv.Interval.String()
+	dst.Layout.Normalisation.Kind = sv.Norm
+	dst.Layout.Normalisation.Min = cloneBound(sv.NormMin)
+	dst.Layout.Normalisation.Max = cloneBound(sv.NormMax)
+	dst.Disabled = sv.Disabled
+}
+
+func cloneBound(f *float64) *float64 {
+	if f == nil {
+		return nil
+	}
+	v := *f
+	return &v
+}
+
+// CheckSource validates the configuration with the edited source and
+// checks the source's table and columns against the open database.
+func (s *consoleSettings) CheckSource(ctx context.Context, sv ui.SourceSetting) (string, error) {
+	next := s.cfg().Clone()
+	var src *config.Source
+	for i := range next.Sources {
+		if next.Sources[i].Name == sv.Name {
+			src = &next.Sources[i]
+		}
+	}
+	if src == nil {
+		return "", fmt.Errorf("source %q is not in the configuration; save it first", sv.Name)
+	}
+	applySource(src, sv)
+	if err := next.Validate(); err != nil {
+		return "", err
+	}
+	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	ss := src.StorageSource()
+	if err := s.ws.Store.CheckSource(ctx, ss); err != nil {
+		return "", err
+	}
+	p, err := s.ws.Store.Pending(ctx, ss)
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("OK: table %s readable, %d scans pending.", src.Table, p.Count), nil
 }
 
 // TestConnection opens a second connection with the configuration and

@@ -262,6 +262,8 @@ func (c *Console) apply(batch []Event) {
 			c.review.overrideDone(e)
 		case settingsDone:
 			c.settings.done(e)
+		case sourceChecked:
+			e.ed.testMsg.SetText(e.text)
 		case adhocGraded:
 			c.adhoc.graded(e)
 		case adhocSaved:

@@ -42,7 +42,10 @@
 //     rate and scans per hour.
 //   - Ad hoc: grade an image file (opened or dropped) with the current
 //     model; saved only on request.
-//   - Settings: behind the supervisor PIN when one is set.
+//   - Settings: behind the supervisor PIN when one is set. Each source's
+//     table, key, mode, layout, size, interval, batch size, normalisation
+//     and polling are edited and tested against the database; intervals
+//     apply from the next poll, the rest at the next start.
 //   - Status bar: each source's state, polls, pending rows and throughput;
 //     database and model; operator; theme toggle; notices.
 package ui

@@ -15,12 +15,24 @@ import (
 )
 
 // SourceSetting is the part of a source's configuration that the console
-// edits.
+// edits. Interval applies from the next poll; the other fields at the
+// next start.
 type SourceSetting struct {
-	Name     string
-	Table    string // shown, not edited
-	Details  string // key, mode, layout and size, shown, not edited
-	Interval time.Duration
+	Name      string // identifies the source, not edited
+	Details   string // a one-line description, shown, not edited
+	Table     string
+	Key       string
+	Mode      string // "key", "rowversion" or "claim"
+	Layout    string // "blob", "image", "text" or "points"
+	DType     string // element type of a blob, "" for other layouts
+	Width     int    // 0 with Height 0: size from each scan (image, text)
+	Height    int
+	Interval  time.Duration
+	BatchSize int    // 0: the default
+	Norm      string // "min-max" (or "" for it), "fixed" or "z-score"
+	NormMin   *float64
+	NormMax   *float64 // the "fixed" range
+	Disabled  bool
 }
 
 // SettingsValues are the settings the console shows and edits.
@@ -43,6 +55,10 @@ type SettingsService interface {
 	TestConnection(ctx context.Context) error
 	// CheckModel validates a model file without putting it into service.
 	CheckModel(ctx context.Context, path string) (name string, sha256 string, err error)
+	// CheckSource checks a source, as edited, against the database: the
+	// table and columns exist; it returns a short report such as the
+	// pending count.
+	CheckSource(ctx context.Context, s SourceSetting) (string, error)
 	// RestorePreviousModel swaps the model that ran before the current one
 	// back in.
 	RestorePreviousModel(ctx context.Context) error
@@ -73,7 +89,8 @@ type settingsView struct {
 	pin       *widget.Entry
 	pinMsg    *widget.Label
 	values    SettingsValues
-	intervals []*widget.Entry
+	sources   []*sourceEditor
+	intervals []*widget.Entry // the sources' interval entries
 	threshold *widget.Entry
 	images    *widget.Entry
 	model     *widget.Entry
@@ -157,7 +174,7 @@ func (v *settingsView) done(d settingsDone) {
 		}
 		v.values = d.values
 		v.c.setReviewThreshold(d.values.ReviewThreshold)
-		v.saveMsg.SetText("Saved " + v.c.opt.Now().Local().Format("15:04:05") + ". Intervals apply from the next poll; a new image folder from the next start.")
+		v.saveMsg.SetText("Saved " + v.c.opt.Now().Local().Format("15:04:05") + ". Intervals apply from the next poll; a new image folder from the next start." + d.text)
 	case "test":
 		v.dbMsg.SetText(resultText(d, "Connection OK."))
 	case "check", "restore":
@@ -175,16 +192,13 @@ func resultText(d settingsDone, ok string) string {
 // showForm builds the settings form from v.values.
 func (v *settingsView) showForm() {
 	vals := v.values
-	srcForm := widget.NewForm()
-	v.intervals = nil
+	v.sources, v.intervals = nil, nil
+	srcBox := container.NewVBox()
 	for _, s := range vals.Sources {
-		e := widget.NewEntry()
-		e.SetText(s.Interval.String())
-		e.Validator = func(t string) error { _, err := parseInterval(t); return err }
-		v.intervals = append(v.intervals, e)
-		item := widget.NewFormItem(fmt.Sprintf("%s (%s) poll every", s.Name, s.Table), e)
-		item.HintText = s.Details
-		srcForm.AppendItem(item)
+		ed := newSourceEditor(v, s)
+		v.sources = append(v.sources, ed)
+		v.intervals = append(v.intervals, ed.interval)
+		srcBox.Add(ed.card(func() { v.testSource(ed) }))
 	}
 	v.threshold = widget.NewEntry()
 	v.threshold.SetText(strconv.FormatFloat(float64(vals.ReviewThreshold), 'f', -1, 32))
@@ -249,7 +263,7 @@ func (v *settingsView) showForm() {
 		widget.NewFormItem("Database", container.NewVBox(widget.NewLabel(vals.Database), container.NewHBox(test), v.dbMsg)),
 	)
 	body := container.NewVBox(
-		widget.NewCard("Sources", "Poll intervals take effect from the next poll, without a restart.", srcForm),
+		widget.NewCard("Sources", "Poll intervals take effect from the next poll, without a restart. Other source changes are saved and apply at the next start of Gradewatch.", srcBox),
 		widget.NewCard("Grading", "", general),
 		container.NewHBox(save, lock), v.saveMsg,
 	)
@@ -260,14 +274,16 @@ func (v *settingsView) showForm() {
 // save validates the form and saves it in the background.
 func (v *settingsView) save() {
 	next := v.values
-	next.Sources = append([]SourceSetting(nil), v.values.Sources...)
-	for i, e := range v.intervals {
-		d, err := parseInterval(e.Text)
+	next.Sources = make([]SourceSetting, len(v.sources))
+	restart := false
+	for i, ed := range v.sources {
+		src, err := ed.read()
 		if err != nil {
-			v.saveMsg.SetText(fmt.Sprintf("Not saved: %s: %v", next.Sources[i].Name, err))
+			v.saveMsg.SetText("Not saved: " + err.Error())
 			return
 		}
-		next.Sources[i].Interval = d
+		next.Sources[i] = src
+		restart = restart || needsRestart(ed.orig, src)
 	}
 	th, err := parseThreshold(v.threshold.Text)
 	if err != nil {
@@ -279,7 +295,11 @@ func (v *settingsView) save() {
 	next.ModelPath = strings.TrimSpace(v.model.Text)
 	v.saveMsg.SetText("Saving…")
 	v.run("save", func(ctx context.Context) settingsDone {
-		return settingsDone{values: next, err: v.svc.SaveSettings(ctx, next)}
+		d := settingsDone{values: next, err: v.svc.SaveSettings(ctx, next)}
+		if restart {
+			d.text = " Source changes other than the interval apply when Gradewatch is next started."
+		}
+		return d
 	})
 }
 

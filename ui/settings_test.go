@@ -10,6 +10,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
+	"github.com/google/go-cmp/cmp"
 )
 
 type fakeSettings struct {
@@ -18,10 +19,15 @@ type fakeSettings struct {
 	pin      string
 	connErr  error
 	restored int
+	checked  []SourceSetting
+	saveErr  error
 }
 
 func (f *fakeSettings) Settings(context.Context) (SettingsValues, error) { return f.vals, nil }
 func (f *fakeSettings) SaveSettings(_ context.Context, v SettingsValues) error {
+	if f.saveErr != nil {
+		return f.saveErr
+	}
 	f.saved = append(f.saved, v)
 	f.vals = v
 	return nil
@@ -32,6 +38,13 @@ func (f *fakeSettings) CheckModel(_ context.Context, path string) (string, strin
 		return "", "", errors.New("load model " + path + ": not an ONNX file")
 	}
 	return "mnist-8", "2f06e72a0b8c", nil
+}
+func (f *fakeSettings) CheckSource(_ context.Context, s SourceSetting) (string, error) {
+	f.checked = append(f.checked, s)
+	if s.Table != "scans_a" {
+		return "", errors.New("source " + s.Name + ": table " + s.Table + " not found; check the table name")
+	}
+	return "OK: table scans_a readable, 3 scans pending.", nil
 }
 func (f *fakeSettings) RestorePreviousModel(context.Context) error { f.restored++; return nil }
 func (f *fakeSettings) PINRequired() bool                          { return f.pin != "" }
@@ -165,4 +178,103 @@ func findButton(t *testing.T, o fyne.CanvasObject, text string) *widget.Button {
 		t.Fatalf("no button %q", text)
 	}
 	return found
+}
+
+func TestSettingsEditSource(t *testing.T) {
+	base := func() SourceSetting {
+		return SourceSetting{Name: "line-a", Details: "key id · key mode", Table: "scans_a", Key: "id", Mode: "key",
+			Layout: "blob", DType: "uint8", Width: 28, Height: 28, Interval: 10 * time.Second, BatchSize: 64}
+	}
+	type edit func(ed *sourceEditor)
+	tests := []struct {
+		name     string
+		edit     edit
+		saveErr  error
+		wantSave func(s *SourceSetting) // nil: nothing saved
+		wantMsg  string
+		restart  bool
+	}{
+		{"interval only applies now", func(ed *sourceEditor) { ed.interval.SetText("3s") },
+			nil, func(s *SourceSetting) { s.Interval = 3 * time.Second }, "Saved", false},
+		{"table, size, layout, batch and range", func(ed *sourceEditor) {
+			ed.table.SetText("scans_b")
+			ed.width.SetText("64")
+			ed.height.SetText("32")
+			ed.layout.SetSelected("text")
+			ed.dtype.SetSelected(noDType)
+			ed.batch.SetText("16")
+			ed.norm.SetSelected("fixed")
+			ed.min.SetText("-1.5")
+			ed.max.SetText("4e3")
+		}, nil, func(s *SourceSetting) {
+			s.Table, s.Width, s.Height, s.Layout, s.DType, s.BatchSize, s.Norm = "scans_b", 64, 32, "text", "", 16, "fixed"
+			lo, hi := -1.5, 4000.0
+			s.NormMin, s.NormMax = &lo, &hi
+		}, "Saved", true},
+		{"disable", func(ed *sourceEditor) { ed.enabled.SetChecked(false) },
+			nil, func(s *SourceSetting) { s.Disabled = true }, "Saved", true},
+		{"untouched min-max stays the default", func(ed *sourceEditor) {}, nil, func(s *SourceSetting) {}, "Saved", false},
+		{"width not a number", func(ed *sourceEditor) { ed.width.SetText("wide") }, nil, nil, "Not saved: line-a width: \"wide\"", false},
+		{"negative batch", func(ed *sourceEditor) { ed.batch.SetText("-1") }, nil, nil, "Not saved: line-a batch size", false},
+		{"bad bound", func(ed *sourceEditor) { ed.max.SetText("lots") }, nil, nil, "Not saved: line-a normalisation max", false},
+		{"bad interval", func(ed *sourceEditor) { ed.interval.SetText("soon") }, nil, nil, "Not saved: line-a interval", false},
+		{"config validation names the field", func(ed *sourceEditor) { ed.mode.SetSelected("rowversion") },
+			errors.New("sources[0].mode: rowversion needs SQL Server; use key or claim"), nil, "Not saved: sources[0].mode: rowversion needs SQL Server", false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			svc := &fakeSettings{saveErr: tc.saveErr, vals: SettingsValues{Sources: []SourceSetting{base()}, ReviewThreshold: 0.8, ModelPath: "m.onnx"}}
+			e := newSettingsEnv(t, svc)
+			v := e.c.settings
+			if len(v.sources) != 1 {
+				t.Fatalf("%d source editors; want 1", len(v.sources))
+			}
+			tc.edit(v.sources[0])
+			v.save()
+			e.q.drain()
+			if !strings.Contains(v.saveMsg.Text, tc.wantMsg) {
+				t.Errorf("message = %q; want it to contain %q", v.saveMsg.Text, tc.wantMsg)
+			}
+			if got := strings.Contains(v.saveMsg.Text, "next started"); got != tc.restart {
+				t.Errorf("message = %q; says restart %v, want %v", v.saveMsg.Text, got, tc.restart)
+			}
+			if tc.wantSave == nil {
+				if len(svc.saved) != 0 {
+					t.Errorf("saved %+v; want nothing saved", svc.saved)
+				}
+				return
+			}
+			if len(svc.saved) != 1 {
+				t.Fatalf("saved %d times; want 1", len(svc.saved))
+			}
+			want := base()
+			tc.wantSave(&want)
+			if diff := cmp.Diff(want, svc.saved[0].Sources[0]); diff != "" {
+				t.Errorf("saved source (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestSettingsTestSource(t *testing.T) {
+	tests := []struct{ table, want string }{
+		{"scans_a", "OK: table scans_a readable, 3 scans pending."},
+		{"scans_x", "source line-a: table scans_x not found; check the table name"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.table, func(t *testing.T) {
+			svc := &fakeSettings{vals: SettingsValues{Sources: []SourceSetting{{Name: "line-a", Table: "scans_a", Key: "id", Mode: "key", Layout: "blob", Interval: time.Second}}}}
+			e := newSettingsEnv(t, svc)
+			ed := e.c.settings.sources[0]
+			ed.table.SetText(tc.table)
+			test.Tap(findButton(t, e.c.settings.root, "Test source"))
+			e.q.drain()
+			if ed.testMsg.Text != tc.want {
+				t.Errorf("test message = %q; want %q", ed.testMsg.Text, tc.want)
+			}
+			if len(svc.checked) != 1 || svc.checked[0].Table != tc.table || len(svc.saved) != 0 {
+				t.Errorf("checked %+v, saved %d; want the edited source checked, nothing saved", svc.checked, len(svc.saved))
+			}
+		})
+	}
 }

@@ -1,0 +1,114 @@
+package app
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/gradewatch/gradewatch/app/config"
+	"github.com/gradewatch/gradewatch/storage"
+	"github.com/gradewatch/gradewatch/ui"
+)
+
+// settingsOnSQLite is a consoleSettings over openTestStore's database with
+// its demo blob table configured as the one source, saved to config.json.
+func settingsOnSQLite(t *testing.T) *consoleSettings {
+	t.Helper()
+	dir := t.TempDir()
+	cfg := config.Default(dir)
+	cfg.Sources = []config.Source{{
+		Name: storage.DemoBlobSource, Table: storage.DefaultDemoTables().Blob, Key: "id", Mode: "key",
+		Columns: config.Columns{Payload: "payload"}, Width: 28, Height: 28, Interval: "1s", BatchSize: 64,
+		Layout: config.Layout{Kind: "blob", DType: "uint8", Normalisation: config.Normalisation{Kind: "min-max"}},
+	}}
+	cfg.Model.Path = "model.onnx"
+	path := filepath.Join(dir, "config.json")
+	if err := cfg.Save(path); err != nil {
+		t.Fatal(err)
+	}
+	return &consoleSettings{ws: &Workspace{ConfigPath: path, Config: cfg, Store: openTestStore(t), Models: &Models{}}}
+}
+
+func TestSaveSourceSettings(t *testing.T) {
+	tests := []struct {
+		name    string
+		edit    func(s *ui.SourceSetting)
+		wantErr string                     // "" for saved
+		check   func(s config.Source) bool // on the file read back
+	}{
+		{"size, batch and fixed range saved", func(s *ui.SourceSetting) {
+			lo, hi := 0.0, 255.0
+			s.Width, s.Height, s.BatchSize, s.Norm, s.NormMin, s.NormMax = 32, 16, 8, "fixed", &lo, &hi
+		}, "", func(s config.Source) bool {
+			n := s.Layout.Normalisation
+			return s.Width == 32 && s.Height == 16 && s.BatchSize == 8 && n.Kind == "fixed" && *n.Min == 0 && *n.Max == 255
+		}},
+		{"disabled saved", func(s *ui.SourceSetting) { s.Disabled = true }, "", func(s config.Source) bool { return s.Disabled }},
+		{"rowversion refused on sqlite", func(s *ui.SourceSetting) { s.Mode = "rowversion" }, "sources[0].mode", nil},
+		{"bad table name refused", func(s *ui.SourceSetting) { s.Table = "scans; DROP TABLE x" }, "sources[0].table", nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := context.Background()
+			s := settingsOnSQLite(t)
+			v, err := s.Settings(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tc.edit(&v.Sources[0])
+			err = s.SaveSettings(ctx, v)
+			back, lerr := config.Load(s.ws.ConfigPath)
+			if lerr != nil {
+				t.Fatal(lerr)
+			}
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Errorf("SaveSettings = %v; want an error naming %s", err, tc.wantErr)
+				}
+				if back.Sources[0].Mode != "key" || back.Sources[0].Table != storage.DefaultDemoTables().Blob {
+					t.Errorf("the refused settings reached the file: %+v", back.Sources[0])
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("SaveSettings: %v", err)
+			}
+			if !tc.check(back.Sources[0]) || !tc.check(s.cfg().Sources[0]) {
+				t.Errorf("saved source = %+v; the edit is missing", back.Sources[0])
+			}
+		})
+	}
+}
+
+func TestCheckSourceSetting(t *testing.T) {
+	tests := []struct {
+		name, table, mode string
+		want              string // part of the report or the error
+		ok                bool
+	}{
+		{"demo table", storage.DefaultDemoTables().Blob, "key", "OK: table " + storage.DefaultDemoTables().Blob + " readable, 0 scans pending.", true},
+		{"missing table", "no_such_scans", "key", "no_such_scans", false},
+		{"invalid mode", storage.DefaultDemoTables().Blob, "rowversion", "sources[0].mode", false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := context.Background()
+			s := settingsOnSQLite(t)
+			v, _ := s.Settings(ctx)
+			src := v.Sources[0]
+			src.Table, src.Mode = tc.table, tc.mode
+			got, err := s.CheckSource(ctx, src)
+			if (err == nil) != tc.ok {
+				t.Fatalf("CheckSource(%s) = %q, %v; want ok %v", tc.table, got, err, tc.ok)
+			}
+			text := got
+			if err != nil {
+				text = err.Error()
+			}
+			if !strings.Contains(text, tc.want) {
+				t.Errorf("CheckSource(%s) = %q; want it to contain %q", tc.table, text, tc.want)
+			}
+		})
+	}
+}
