@@ -5,8 +5,9 @@
 # demo workspace in a temporary folder, waits for the simulated line to be
 # graded (a backlog of GW_BACKLOG scans, default 400, plus the simulated
 # line), starts the shift as "Ada Lovelace", opens the newest scan in the
-# detail view and saves a PNG of the screen, then a second one of the
-# review queue (<out>-review.png). Needs Xvfb, xdotool and ImageMagick's
+# detail view and saves a PNG of the screen, then ones of the review queue
+# (<out>-review.png), the dashboard (<out>-dashboard.png) and the settings
+# (<out>-settings.png). Needs Xvfb, xdotool and ImageMagick's
 # import.
 #
 # usage: ui/screenshot.sh [out.png]          (run from the repository root)
@@ -64,3 +65,12 @@ xdotool mousemove 95 21 click 1
 sleep 2
 import -window root "$review"
 echo "screenshot.sh: saved $review"
+
+# The dashboard and the settings, switched to with Alt+3 and Alt+5.
+for screen in 3:dashboard 5:settings; do
+	xdotool key "alt+${screen%%:*}"
+	sleep 2
+	shot="${out%.png}-${screen#*:}.png"
+	import -window root "$shot"
+	echo "screenshot.sh: saved $shot"
+done
