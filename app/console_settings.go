@@ -88,10 +88,8 @@ func (s *consoleSettings) SaveSettings(ctx context.Context, v ui.SettingsValues)
 	next.Images.Folder = v.ImageFolder
 	next.Model.Path = v.ModelPath
 	for _, sv := range v.Sources {
-		for i := range next.Sources {
-			if next.Sources[i].Name == sv.Name {
-				applySource(&next.Sources[i], sv)
-			}
+		if _, err := editSource(next, sv); err != nil {
+			return err
 		}
 	}
 	if err := next.Validate(); err != nil {
@@ -132,6 +130,35 @@ func sourceSetting(src config.Source) ui.SourceSetting {
 	}
 }
 
+// editSource applies sv to the source of cfg with its name; a new source
+// (sv.CopyOf set, no source of that name yet) is added as a copy of the
+// source CopyOf names, keeping its columns, metadata and points table.
+func editSource(cfg *config.Config, sv ui.SourceSetting) (*config.Source, error) {
+	var tmpl *config.Source
+	for i := range cfg.Sources {
+		switch cfg.Sources[i].Name {
+		case sv.Name:
+			applySource(&cfg.Sources[i], sv)
+			return &cfg.Sources[i], nil
+		case sv.CopyOf:
+			tmpl = &cfg.Sources[i]
+		}
+	}
+	if sv.CopyOf == "" || tmpl == nil {
+		return nil, fmt.Errorf("source %q is not in the configuration; reload the settings", sv.Name)
+	}
+	src := *tmpl
+	src.Name = sv.Name
+	src.Metadata = append([]string(nil), tmpl.Metadata...)
+	if tmpl.Points != nil {
+		p := *tmpl.Points
+		src.Points = &p
+	}
+	applySource(&src, sv)
+	cfg.Sources = append(cfg.Sources, src)
+	return &cfg.Sources[len(cfg.Sources)-1], nil
+}
+
 // applySource writes the edited fields of sv into dst.
 func applySource(dst *config.Source, sv ui.SourceSetting) {
 	dst.Table, dst.Key, dst.Mode = sv.Table, sv.Key, sv.Mode
@@ -156,16 +183,10 @@ func cloneBound(f *float64) *float64 {
 // checks the source's table and columns against the open database.
 func (s *consoleSettings) CheckSource(ctx context.Context, sv ui.SourceSetting) (string, error) {
 	next := s.cfg().Clone()
-	var src *config.Source
-	for i := range next.Sources {
-		if next.Sources[i].Name == sv.Name {
-			src = &next.Sources[i]
-		}
+	src, err := editSource(next, sv)
+	if err != nil {
+		return "", err
 	}
-	if src == nil {
-		return "", fmt.Errorf("source %q is not in the configuration; save it first", sv.Name)
-	}
-	applySource(src, sv)
 	if err := next.Validate(); err != nil {
 		return "", err
 	}

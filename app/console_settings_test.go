@@ -112,3 +112,46 @@ func TestCheckSourceSetting(t *testing.T) {
 		})
 	}
 }
+
+func TestAddSourceSetting(t *testing.T) {
+	tests := []struct {
+		name    string
+		add     ui.SourceSetting
+		wantErr string
+	}{
+		{"copy of the demo source", ui.SourceSetting{Name: "line-2", CopyOf: storage.DemoBlobSource, Table: "line2_scans"}, ""},
+		{"copy of a source that is not there", ui.SourceSetting{Name: "line-2", CopyOf: "ghost", Table: "line2_scans"}, `"line-2" is not in the configuration`},
+		{"empty table", ui.SourceSetting{Name: "line-2", CopyOf: storage.DemoBlobSource, Table: ""}, "sources[1].table"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := context.Background()
+			s := settingsOnSQLite(t)
+			v, _ := s.Settings(ctx)
+			add := v.Sources[0]
+			add.Name, add.CopyOf, add.Table = tc.add.Name, tc.add.CopyOf, tc.add.Table
+			v.Sources = append(v.Sources, add)
+			err := s.SaveSettings(ctx, v)
+			back, lerr := config.Load(s.ws.ConfigPath)
+			if lerr != nil {
+				t.Fatal(lerr)
+			}
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) || len(back.Sources) != 1 {
+					t.Errorf("SaveSettings = %v, file has %d sources; want an error naming %s and 1 source", err, len(back.Sources), tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("SaveSettings: %v", err)
+			}
+			if len(back.Sources) != 2 {
+				t.Fatalf("file has %d sources; want 2", len(back.Sources))
+			}
+			got, tmpl := back.Sources[1], back.Sources[0]
+			if got.Name != "line-2" || got.Table != "line2_scans" || got.Columns != tmpl.Columns || got.Key != tmpl.Key {
+				t.Errorf("new source = %+v; want line-2 on line2_scans with %s's columns", got, tmpl.Name)
+			}
+		})
+	}
+}

@@ -44,8 +44,9 @@
 //     model; saved only on request.
 //   - Settings: behind the supervisor PIN when one is set. Each source's
 //     table, key, mode, layout, size, interval, batch size, normalisation
-//     and polling are edited and tested against the database; intervals
-//     apply from the next poll, the rest at the next start.
+//     and polling are edited and tested against the database, and a source
+//     is added as a copy of another; intervals apply from the next poll,
+//     the rest at the next start.
 //   - Status bar: each source's state, polls, pending rows and throughput;
 //     database and model; operator; theme toggle; notices.
 package ui

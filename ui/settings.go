@@ -19,6 +19,7 @@ import (
 // next start.
 type SourceSetting struct {
 	Name      string // identifies the source, not edited
+	CopyOf    string // for a source added in the console: the source it copies (columns, metadata, points table)
 	Details   string // a one-line description, shown, not edited
 	Table     string
 	Key       string
@@ -90,6 +91,11 @@ type settingsView struct {
 	pinMsg    *widget.Label
 	values    SettingsValues
 	sources   []*sourceEditor
+	body      *fyne.Container   // the scrolled form
+	addRow    fyne.CanvasObject // adds a source: name, copy of, button
+	newName   *widget.Entry
+	copyOf    *widget.Select
+	addMsg    *widget.Label
 	intervals []*widget.Entry // the sources' interval entries
 	threshold *widget.Entry
 	images    *widget.Entry
@@ -195,11 +201,9 @@ func (v *settingsView) showForm() {
 	v.sources, v.intervals = nil, nil
 	srcBox := container.NewVBox()
 	for _, s := range vals.Sources {
-		ed := newSourceEditor(v, s)
-		v.sources = append(v.sources, ed)
-		v.intervals = append(v.intervals, ed.interval)
-		srcBox.Add(ed.card(func() { v.testSource(ed) }))
+		v.addEditor(srcBox, s)
 	}
+	srcBox.Add(v.newSourceRow(srcBox))
 	v.threshold = widget.NewEntry()
 	v.threshold.SetText(strconv.FormatFloat(float64(vals.ReviewThreshold), 'f', -1, 32))
 	v.threshold.Validator = func(t string) error { _, err := parseThreshold(t); return err }
@@ -267,6 +271,7 @@ func (v *settingsView) showForm() {
 		widget.NewCard("Grading", "", general),
 		container.NewHBox(save, lock), v.saveMsg,
 	)
+	v.body = body
 	v.root.Objects = []fyne.CanvasObject{container.NewVScroll(body)}
 	v.root.Refresh()
 }
@@ -283,7 +288,7 @@ func (v *settingsView) save() {
 			return
 		}
 		next.Sources[i] = src
-		restart = restart || needsRestart(ed.orig, src)
+		restart = restart || src.CopyOf != "" || needsRestart(ed.orig, src)
 	}
 	th, err := parseThreshold(v.threshold.Text)
 	if err != nil {

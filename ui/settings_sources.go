@@ -133,6 +133,77 @@ func sameBound(a, b *float64) bool {
 	return (a == nil) == (b == nil) && (a == nil || *a == *b)
 }
 
+// addEditor adds an editor for s to the sources box, before the row that
+// adds a source when there is one.
+func (v *settingsView) addEditor(box *fyne.Container, s SourceSetting) {
+	ed := newSourceEditor(v, s)
+	v.sources = append(v.sources, ed)
+	v.intervals = append(v.intervals, ed.interval)
+	card := ed.card(func() { v.testSource(ed) })
+	if n := len(box.Objects); n > 0 && v.addRow != nil && box.Objects[n-1] == v.addRow {
+		box.Objects = append(box.Objects[:n-1], card, v.addRow)
+		box.Refresh()
+		// The cards around box grow: lay the whole form out again.
+		for _, o := range v.body.Objects {
+			o.Refresh()
+		}
+		v.body.Refresh()
+		v.root.Refresh()
+		return
+	}
+	box.Add(card)
+}
+
+// newSourceRow is the row that adds a source as a copy of an existing one
+// (its columns, metadata and points table come along); it is saved with
+// the other settings and polled from the next start.
+func (v *settingsView) newSourceRow(box *fyne.Container) fyne.CanvasObject {
+	var names []string
+	for _, ed := range v.sources {
+		names = append(names, ed.orig.Name)
+	}
+	v.newName = widget.NewEntry()
+	v.newName.SetPlaceHolder("New source name")
+	v.copyOf = widget.NewSelect(names, nil)
+	v.copyOf.PlaceHolder = "Copy of…"
+	if len(names) > 0 {
+		v.copyOf.SetSelected(names[0])
+	}
+	v.addMsg = widget.NewLabel("")
+	add := widget.NewButtonWithIcon("Add source", theme.ContentAddIcon(), func() {
+		name := strings.TrimSpace(v.newName.Text)
+		var tmpl *sourceEditor
+		for _, ed := range v.sources {
+			if ed.orig.Name == name {
+				v.addMsg.SetText(fmt.Sprintf("%q is already a source; choose another name.", name))
+				return
+			}
+			if ed.orig.Name == v.copyOf.Selected {
+				tmpl = ed
+			}
+		}
+		if name == "" || tmpl == nil {
+			v.addMsg.SetText("Write a name and choose the source to copy.")
+			return
+		}
+		s, err := tmpl.read()
+		if err != nil {
+			v.addMsg.SetText("Fix the source to copy first: " + err.Error())
+			return
+		}
+		s.Name = name
+		if tmpl.orig.CopyOf == "" { // a copy of a new source copies its original
+			s.CopyOf = tmpl.orig.Name
+		}
+		s.Details = "new, copied from " + s.CopyOf + "; saved with Save, polled from the next start"
+		v.newName.SetText("")
+		v.addMsg.SetText("")
+		v.addEditor(box, s)
+	})
+	v.addRow = container.NewVBox(container.NewBorder(nil, nil, nil, container.NewHBox(widget.NewLabel("copied from"), v.copyOf, add), v.newName), v.addMsg)
+	return v.addRow
+}
+
 // testSource checks the edited source against the database.
 func (v *settingsView) testSource(ed *sourceEditor) {
 	s, err := ed.read()

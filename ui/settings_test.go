@@ -278,3 +278,46 @@ func TestSettingsTestSource(t *testing.T) {
 		})
 	}
 }
+
+func TestSettingsAddSource(t *testing.T) {
+	tests := []struct {
+		name, newName string
+		wantMsg       string // on the add row; "" when added
+	}{
+		{"copy of line-a", "line-b", ""},
+		{"name taken", "line-a", `"line-a" is already a source`},
+		{"no name", "  ", "Write a name"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			svc := &fakeSettings{vals: SettingsValues{Sources: []SourceSetting{{Name: "line-a", Table: "scans_a", Key: "id", Mode: "key",
+				Layout: "blob", DType: "uint8", Width: 28, Height: 28, Interval: 10 * time.Second, BatchSize: 64}}, ReviewThreshold: 0.8}}
+			e := newSettingsEnv(t, svc)
+			v := e.c.settings
+			v.newName.SetText(tc.newName)
+			test.Tap(findButton(t, v.root, "Add source"))
+			if tc.wantMsg != "" {
+				if len(v.sources) != 1 || !strings.Contains(v.addMsg.Text, tc.wantMsg) {
+					t.Errorf("%d editors, message %q; want 1 editor and %q", len(v.sources), v.addMsg.Text, tc.wantMsg)
+				}
+				return
+			}
+			if len(v.sources) != 2 {
+				t.Fatalf("%d source editors after Add; want 2", len(v.sources))
+			}
+			v.sources[1].table.SetText("scans_b")
+			v.save()
+			e.q.drain()
+			if len(svc.saved) != 1 || len(svc.saved[0].Sources) != 2 {
+				t.Fatalf("saved %+v; want one save with two sources", svc.saved)
+			}
+			got := svc.saved[0].Sources[1]
+			if got.Name != "line-b" || got.CopyOf != "line-a" || got.Table != "scans_b" || got.Width != 28 || got.Interval != 10*time.Second {
+				t.Errorf("new source = %+v; want line-b, a copy of line-a reading scans_b", got)
+			}
+			if !strings.Contains(v.saveMsg.Text, "next started") {
+				t.Errorf("message = %q; want it to say the new source applies at the next start", v.saveMsg.Text)
+			}
+		})
+	}
+}
