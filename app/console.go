@@ -100,7 +100,7 @@ func consoleOptions(ws *Workspace, goFn func(func(context.Context))) ui.Options 
 		Loader:          newScanLoader(ws.Store, cfg),
 		Grader:          modelGrader{current: ws.Models.Current},
 		Saver:           adhocSaver{st: ws.Store, imageDir: imageDir(cfg)},
-		Settings:        &consoleSettings{ws: ws},
+		Settings:        newConsoleSettings(ws),
 		Identity:        identity(cfg),
 		ReviewThreshold: float32(cfg.Review.Threshold),
 		PassGrades:      cfg.Review.PassGrades,

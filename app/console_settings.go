@@ -18,6 +18,19 @@ import (
 type consoleSettings struct {
 	ws *Workspace
 	mu sync.Mutex // guards ws.Config while it is replaced
+	// polled names the sources the monitor was started with; only their
+	// intervals can change while running (nil: all of the configuration's).
+	polled map[string]bool
+}
+
+// newConsoleSettings serves the settings of ws, whose monitor polls the
+// enabled sources of ws.Config.
+func newConsoleSettings(ws *Workspace) *consoleSettings {
+	polled := map[string]bool{}
+	for _, src := range ws.Config.Sources {
+		polled[src.Name] = !src.Disabled
+	}
+	return &consoleSettings{ws: ws, polled: polled}
 }
 
 var _ ui.SettingsService = (*consoleSettings)(nil)
@@ -108,8 +121,8 @@ func (s *consoleSettings) SaveSettings(ctx context.Context, v ui.SettingsValues)
 	s.mu.Unlock()
 	if s.ws.Monitor != nil {
 		for _, src := range next.Sources {
-			if src.Disabled {
-				continue
+			if src.Disabled || (s.polled != nil && !s.polled[src.Name]) {
+				continue // added or enabled here: polled from the next start
 			}
 			if err := s.ws.Monitor.SetInterval(src.Name, src.PollInterval()); err != nil {
 				return fmt.Errorf("saved, but the interval of %s is not applied until restart: %w", src.Name, err)

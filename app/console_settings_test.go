@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gradewatch/gradewatch/app/config"
 	"github.com/gradewatch/gradewatch/storage"
@@ -153,5 +154,39 @@ func TestAddSourceSetting(t *testing.T) {
 				t.Errorf("new source = %+v; want line-2 on line2_scans with %s's columns", got, tmpl.Name)
 			}
 		})
+	}
+}
+
+// TestSaveWithRunningMonitor saves an interval change together with a new
+// source on a demo workspace with its monitor: the interval is applied, the
+// new source (not polled until the next start) is no error.
+func TestSaveWithRunningMonitor(t *testing.T) {
+	ctx := t.Context()
+	ws, err := OpenWorkspace(ctx, fastDemo(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.Close()
+	if ws.Monitor == nil {
+		t.Fatal("the demo workspace has no monitor")
+	}
+	s := newConsoleSettings(ws)
+	v, err := s.Settings(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v.Sources[0].Interval = 2 * time.Second
+	add := v.Sources[0]
+	add.Name, add.CopyOf = "line-3", v.Sources[0].Name
+	v.Sources = append(v.Sources, add)
+	if err := s.SaveSettings(ctx, v); err != nil {
+		t.Fatalf("SaveSettings = %v; want the interval applied and line-3 saved for the next start", err)
+	}
+	back, err := config.Load(ws.ConfigPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(back.Sources) != len(v.Sources) || back.Sources[0].Interval != "2s" {
+		t.Errorf("file: %d sources, first interval %s; want %d and 2s", len(back.Sources), back.Sources[0].Interval, len(v.Sources))
 	}
 }
