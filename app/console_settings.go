@@ -125,7 +125,7 @@ func (s *consoleSettings) SaveSettings(ctx context.Context, v ui.SettingsValues)
 				continue // added or enabled here: polled from the next start
 			}
 			if err := s.ws.Monitor.SetInterval(src.Name, src.PollInterval()); err != nil {
-				return fmt.Errorf("saved, but the interval of %s is not applied until restart: %w", src.Name, err)
+				return fmt.Errorf("%w: the interval of %s applies at the next start: %v", ui.ErrSavedNotApplied, src.Name, err)
 			}
 		}
 	}

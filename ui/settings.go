@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -44,6 +45,10 @@ type SettingsValues struct {
 	ModelPath       string
 	Database        string // a description of the connection, never a password
 }
+
+// ErrSavedNotApplied is wrapped by a SaveSettings error when the settings
+// were saved but could not all be applied while running.
+var ErrSavedNotApplied = errors.New("saved, not applied yet")
 
 // SettingsService reads and changes the running configuration.
 type SettingsService interface {
@@ -174,6 +179,11 @@ func (v *settingsView) done(d settingsDone) {
 		v.values = d.values
 		v.showForm()
 	case "save":
+		if errors.Is(d.err, ErrSavedNotApplied) {
+			v.values = d.values
+			v.saveMsg.SetText(d.err.Error())
+			return
+		}
 		if d.err != nil {
 			v.saveMsg.SetText("Not saved: " + d.err.Error())
 			return

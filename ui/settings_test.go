@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -218,6 +219,9 @@ func TestSettingsEditSource(t *testing.T) {
 		{"negative batch", func(ed *sourceEditor) { ed.batch.SetText("-1") }, nil, nil, "Not saved: line-a batch size", false},
 		{"bad bound", func(ed *sourceEditor) { ed.max.SetText("lots") }, nil, nil, "Not saved: line-a normalisation max", false},
 		{"bad interval", func(ed *sourceEditor) { ed.interval.SetText("soon") }, nil, nil, "Not saved: line-a interval", false},
+		{"saved but not applied", func(ed *sourceEditor) { ed.interval.SetText("5s") },
+			fmt.Errorf("%w: the interval of line-a applies at the next start: monitor stopped", ErrSavedNotApplied), nil,
+			"saved, not applied yet: the interval of line-a applies at the next start", false},
 		{"config validation names the field", func(ed *sourceEditor) { ed.mode.SetSelected("rowversion") },
 			errors.New("sources[0].mode: rowversion needs SQL Server; use key or claim"), nil, "Not saved: sources[0].mode: rowversion needs SQL Server", false},
 	}
@@ -234,6 +238,9 @@ func TestSettingsEditSource(t *testing.T) {
 			e.q.drain()
 			if !strings.Contains(v.saveMsg.Text, tc.wantMsg) {
 				t.Errorf("message = %q; want it to contain %q", v.saveMsg.Text, tc.wantMsg)
+			}
+			if strings.HasPrefix(v.saveMsg.Text, "Not saved") != strings.HasPrefix(tc.wantMsg, "Not saved") {
+				t.Errorf("message = %q; want %q (saved or not)", v.saveMsg.Text, tc.wantMsg)
 			}
 			if got := strings.Contains(v.saveMsg.Text, "next started"); got != tc.restart {
 				t.Errorf("message = %q; says restart %v, want %v", v.saveMsg.Text, got, tc.restart)
