@@ -38,12 +38,7 @@ func buildGather(c *nodeCtx) error {
 	}
 	out := append(append(append([]int{}, x.shape[:a]...), idx.shape...), x.shape[a+1:]...)
 	outer, n, inner := size(x.shape[:a]), x.shape[a], size(x.shape[a+1:])
-	var o *value
-	if x.dt == dtFloat {
-		o, err = c.newOut(0, out)
-	} else {
-		o, err = c.newIntOut(0, out)
-	}
+	o, err := c.newOutOf(x.dt, 0, out)
 	if err != nil {
 		return err
 	}
@@ -114,12 +109,7 @@ func buildConcat(c *nodeCtx) error {
 		out[a] += v.shape[a]
 		ins[k] = v
 	}
-	var o *value
-	if first.dt == dtFloat {
-		o, err = c.newOut(0, out)
-	} else {
-		o, err = c.newIntOut(0, out)
-	}
+	o, err := c.newOutOf(first.dt, 0, out)
 	if err != nil {
 		return err
 	}
@@ -187,12 +177,7 @@ func buildTranspose(c *nodeCtx) error {
 		c.setOut(0, x.alias("", out))
 		return nil
 	}
-	var o *value
-	if x.dt == dtFloat {
-		o, err = c.newOut(0, out)
-	} else {
-		o, err = c.newIntOut(0, out)
-	}
+	o, err := c.newOutOf(x.dt, 0, out)
 	if err != nil {
 		return err
 	}

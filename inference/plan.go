@@ -157,15 +157,7 @@ func (c *nodeCtx) work(n, per int) error {
 
 // newOut allocates float output k with shape.
 func (c *nodeCtx) newOut(k int, shape []int) (*value, error) {
-	for _, d := range shape {
-		if d < 0 {
-			return nil, fmt.Errorf("output shape %v has a negative dimension", shape)
-		}
-		if d > maxPlanElements {
-			return nil, c.checkAlloc(d)
-		}
-	}
-	if err := c.checkAlloc(size(shape)); err != nil {
+	if err := c.checkShape(shape); err != nil {
 		return nil, err
 	}
 	v := newFloat(c.outName(k), shape)
@@ -175,12 +167,35 @@ func (c *nodeCtx) newOut(k int, shape []int) (*value, error) {
 
 // newIntOut allocates int64 output k with shape.
 func (c *nodeCtx) newIntOut(k int, shape []int) (*value, error) {
-	if err := c.checkAlloc(size(shape)); err != nil {
+	if err := c.checkShape(shape); err != nil {
 		return nil, err
 	}
 	v := newInt(c.outName(k), shape)
 	c.setOut(k, v)
 	return v, nil
+}
+
+// newOutOf allocates output k with shape and the element type dt, for
+// operators that pass float and int64 data through alike.
+func (c *nodeCtx) newOutOf(dt dtype, k int, shape []int) (*value, error) {
+	if dt == dtFloat {
+		return c.newOut(k, shape)
+	}
+	return c.newIntOut(k, shape)
+}
+
+// checkShape refuses an output shape with a negative dimension or more
+// elements than a plan may hold.
+func (c *nodeCtx) checkShape(shape []int) error {
+	for _, d := range shape {
+		if d < 0 {
+			return fmt.Errorf("output shape %v has a negative dimension", shape)
+		}
+		if d > maxPlanElements {
+			return c.checkAlloc(d)
+		}
+	}
+	return c.checkAlloc(size(shape))
 }
 
 // setOut records v as output k.
