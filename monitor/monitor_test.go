@@ -551,7 +551,17 @@ func TestRowTheDatabaseRefuses(t *testing.T) {
 		t.Fatal(err)
 	}
 	start(t, m)
-	waitFor(t, "29 of 30 rows resolved", func() bool { _, res, rej := p.counts("a"); return res+rej == 29 })
+	// Rows are stored one by one while the refused rows are isolated, so
+	// 29 stored rows alone can be seen before the batch's checkpoint and
+	// status are written: wait for the whole batch to be settled.
+	waitFor(t, "29 of 30 rows resolved and the batch settled", func() bool {
+		_, res, rej := p.counts("a")
+		p.mu.Lock()
+		cp := p.tables["a"].checkpoint
+		p.mu.Unlock()
+		st := m.Status()[0]
+		return res+rej == 29 && cp == 30 && st.Graded+st.Rejected == 29
+	})
 	p.mu.Lock()
 	reason := p.tables["a"].rejects["13"].Reason
 	_, has14 := p.tables["a"].results["14"]
