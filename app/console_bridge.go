@@ -171,7 +171,7 @@ func uiEvent(ev monitor.Event) (ui.Event, bool) {
 		if r.GradedAt.IsZero() {
 			r.GradedAt = time.Now().UTC()
 		}
-		return ui.ScanGraded{Result: r, Scan: ui.Scan{Width: e.Thumbnail.Width, Height: e.Thumbnail.Height, Pix: e.Thumbnail.Pix}}, true
+		return ui.ScanGraded{Result: r, Scan: uiScan(e.Scan), Thumb: uiScan(e.Thumbnail)}, true
 	case monitor.SourceStatus:
 		st := e.Status
 		state := ui.SourceIdle
@@ -197,6 +197,12 @@ func uiEvent(ev monitor.Event) (ui.Event, bool) {
 		}, true
 	}
 	return nil, false
+}
+
+// uiScan shares a matrix with the console (an empty one stays empty, so
+// the console loads the scan on demand).
+func uiScan(m scan.Matrix) ui.Scan {
+	return ui.Scan{Width: m.Width, Height: m.Height, Pix: m.Pix}
 }
 
 // scanLoader reloads a scan for the console: from the PNG the monitor saved

@@ -428,7 +428,7 @@ func (s *source) committed(items []graded, model string) {
 			evs = append(evs, ScanRejected{Reject: storage.Reject{Source: s.cfg.Source.Name, SourceKey: it.scan.Key, Reason: it.reject}})
 			continue
 		}
-		evs = append(evs, ScanGraded{Result: it.result, Thumbnail: it.matrix.Thumbnail(s.m.cfg.ThumbnailSide), Report: it.report})
+		evs = append(evs, ScanGraded{Result: it.result, Thumbnail: it.matrix.Thumbnail(s.m.cfg.ThumbnailSide), Scan: it.matrix, Report: it.report})
 	}
 	s.m.hub.publish(evs...)
 }

@@ -23,8 +23,14 @@ type ScanGraded struct {
 	// needed).
 	Result storage.Result
 	// Thumbnail is the normalised scan, box-averaged down so neither side
-	// exceeds Config.ThumbnailSide.
+	// exceeds Config.ThumbnailSide. It is Scan itself when Scan fits.
 	Thumbnail scan.Matrix
+	// Scan is the full normalised scan at its real resolution, shared with
+	// no one else. A subscription holds at most MaxQueuedScanBytes of full
+	// scans: when a subscriber falls further behind, the oldest queued
+	// events lose their Scan (it is left zero; Thumbnail stays) and the
+	// receiver reloads the scan from its saved image or source row.
+	Scan scan.Matrix
 	// Report says what the decoder filled in.
 	Report scan.Report
 }
@@ -59,8 +65,10 @@ type Subscription struct {
 	limit   int
 	dropped atomic.Int64
 
-	mu     sync.Mutex
-	queue  []Event           // scan events, oldest first, at most limit
+	mu        sync.Mutex
+	queue     []Event           // scan events, oldest first, at most limit
+	scanBytes int64             // bytes of the full scans held in queue
+	stripped  int               // queue[:stripped] hold no full scan
 	status map[string]Status // latest undelivered status per source
 	order  []string          // sources in status, in arrival order
 	done   bool
@@ -69,6 +77,20 @@ type Subscription struct {
 // Dropped returns how many scan events were dropped because the
 // subscriber was too slow.
 func (s *Subscription) Dropped() int64 { return s.dropped.Load() }
+
+// MaxQueuedScanBytes bounds the memory of the full scans (ScanGraded.Scan)
+// one subscription holds while its subscriber is behind: 64 MiB, 256 scans
+// of 512 x 512 or about 21,000 of 28 x 28. The thumbnails are not counted;
+// each is at most ThumbnailSide² values.
+const MaxQueuedScanBytes = 64 << 20
+
+// scanBytes is the memory of the full scan an event holds.
+func scanBytes(ev Event) int64 {
+	if g, ok := ev.(ScanGraded); ok {
+		return int64(len(g.Scan.Pix)) * 4
+	}
+	return 0
+}
 
 // hub fans events out to subscriptions.
 type hub struct {
@@ -129,16 +151,34 @@ func (s *Subscription) offer(ev Event) {
 		s.status[st.Status.Source] = st.Status
 	} else {
 		if len(s.queue) >= s.limit {
+			s.scanBytes -= scanBytes(s.queue[0])
 			s.queue[0] = nil
 			s.queue = s.queue[1:]
+			s.stripped = max(0, s.stripped-1)
 			s.dropped.Add(1)
 		}
 		s.queue = append(s.queue, ev)
+		s.scanBytes += scanBytes(ev)
+		s.stripOldScans()
 	}
 	s.mu.Unlock()
 	select {
 	case s.notify <- struct{}{}:
 	default:
+	}
+}
+
+// stripOldScans drops the full scans of the oldest queued events until
+// the queue holds at most MaxQueuedScanBytes of them. Called with s.mu
+// held.
+func (s *Subscription) stripOldScans() {
+	for s.scanBytes > MaxQueuedScanBytes && s.stripped < len(s.queue) {
+		if g, ok := s.queue[s.stripped].(ScanGraded); ok && g.Scan.Pix != nil {
+			s.scanBytes -= scanBytes(g)
+			g.Scan = scan.Matrix{}
+			s.queue[s.stripped] = g
+		}
+		s.stripped++
 	}
 }
 
@@ -156,8 +196,10 @@ func (s *Subscription) next() (Event, bool) {
 	}
 	if len(s.queue) > 0 {
 		ev := s.queue[0]
+		s.scanBytes -= scanBytes(ev)
 		s.queue[0] = nil
 		s.queue = s.queue[1:]
+		s.stripped = max(0, s.stripped-1)
 		return ev, true
 	}
 	return nil, false

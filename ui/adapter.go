@@ -70,7 +70,11 @@ func (c *Console) Post(evs ...Event) {
 	out := make([]Event, 0, len(evs))
 	for _, ev := range evs {
 		if g, ok := ev.(ScanGraded); ok {
-			out = append(out, graded{result: g.Result, scan: g.Scan, thumb: thumbnail(g.Scan, thumbSide)})
+			small := g.Thumb
+			if !small.Valid() {
+				small = g.Scan
+			}
+			out = append(out, graded{result: g.Result, scan: g.Scan, thumb: thumbnail(small, thumbSide)})
 			continue
 		}
 		out = append(out, ev)

@@ -117,7 +117,7 @@ func New(a fyne.App, w fyne.Window, opt Options) *Console {
 		opt:          opt,
 		id:           opt.Identity,
 		feed:         newFeedModel(opt.MaxFeed, opt.MaxThumbs),
-		scans:        newScanCache(256),
+		scans:        newScanCache(maxCachedScans, maxCachedScanBytes),
 		shiftStart:   opt.Now(),
 		thumbLoading: map[resultKey]bool{},
 		thumbFailed:  map[resultKey]bool{},

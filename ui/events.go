@@ -10,12 +10,17 @@ import (
 // on the Fyne goroutine in batches at display rate.
 type Event interface{ event() }
 
-// ScanGraded reports a newly graded scan. Scan may be empty when the
-// producer does not have the matrix at hand; the console then loads it
-// through its ScanLoader when it is needed.
+// ScanGraded reports a newly graded scan.
 type ScanGraded struct {
 	Result Result
-	Scan   Scan
+	// Scan is the full scan at its real resolution, shown by the detail
+	// view and review. It may be empty when the producer does not have it
+	// at hand; the console then loads it through its ScanLoader when it is
+	// needed.
+	Scan Scan
+	// Thumb is a reduced copy for the feed; empty means the console
+	// reduces Scan itself. It is never shown as the scan.
+	Thumb Scan
 }
 
 // SourceState is a source's connection state.
