@@ -69,9 +69,9 @@ type Subscription struct {
 	queue     []Event           // scan events, oldest first, at most limit
 	scanBytes int64             // bytes of the full scans held in queue
 	stripped  int               // queue[:stripped] hold no full scan
-	status map[string]Status // latest undelivered status per source
-	order  []string          // sources in status, in arrival order
-	done   bool
+	status    map[string]Status // latest undelivered status per source
+	order     []string          // sources in status, in arrival order
+	done      bool
 }
 
 // Dropped returns how many scan events were dropped because the
