@@ -42,7 +42,21 @@ const (
 	DefaultThumbnailSide = 64
 	// MaxBatchSize bounds SourceConfig.BatchSize.
 	MaxBatchSize = 10000
+	// MinInterval and MaxInterval bound the poll interval an operator may
+	// configure (the configuration file, Settings); see CheckInterval.
+	MinInterval = 100 * time.Millisecond
+	MaxInterval = 24 * time.Hour
 )
+
+// CheckInterval reports whether d is a poll interval an operator may
+// configure: MinInterval to MaxInterval. (SetInterval and Config accept any
+// positive pause, so tests can poll faster.)
+func CheckInterval(d time.Duration) error {
+	if d < MinInterval || d > MaxInterval {
+		return fmt.Errorf("poll interval %v; use %v to %v, such as 10s", d, MinInterval, MaxInterval)
+	}
+	return nil
+}
 
 // Config is everything a Monitor needs. Zero durations and sizes take the
 // defaults above.
@@ -127,6 +141,15 @@ func (c Config) withDefaults() Config {
 	return c
 }
 
+// CheckBatchSize reports whether n is a SourceConfig.BatchSize: 1 to
+// MaxBatchSize scans per cycle, or 0 for DefaultBatchSize.
+func CheckBatchSize(n int) error {
+	if n < 0 || n > MaxBatchSize {
+		return fmt.Errorf("batch size %d; use 1..%d (0 for %d)", n, MaxBatchSize, DefaultBatchSize)
+	}
+	return nil
+}
+
 // validate reports the first problem of c (with defaults applied), naming
 // the field and the fix.
 func (c Config) validate() error {
@@ -165,8 +188,8 @@ func (c Config) validate() error {
 		if s.Interval < 0 {
 			return fmt.Errorf("monitor config: source %q: interval %v is negative; give a pause such as 10s", name, s.Interval)
 		}
-		if s.BatchSize < 0 || s.BatchSize > MaxBatchSize {
-			return fmt.Errorf("monitor config: source %q: batch size %d; use 1..%d (0 for %d)", name, s.BatchSize, MaxBatchSize, DefaultBatchSize)
+		if err := CheckBatchSize(s.BatchSize); err != nil {
+			return fmt.Errorf("monitor config: source %q: %w", name, err)
 		}
 	}
 	return nil

@@ -38,6 +38,20 @@ func ParseIdent(s string) (Ident, error) {
 	return Ident{Name: parts[0]}, nil
 }
 
+// ParseOwnTable validates s as the name of one of Gradewatch's own tables
+// (TableNames): an identifier whose name part leaves room for the index and
+// trigger names derived from it (at most 100 characters).
+func ParseOwnTable(s string) (Ident, error) {
+	id, err := ParseIdent(s)
+	if err != nil {
+		return Ident{}, err
+	}
+	if len(id.Name) > maxOwnTableName {
+		return Ident{}, fmt.Errorf("%q is %d characters long: at most %d, so index and trigger names built from it fit", s, len(id.Name), maxOwnTableName)
+	}
+	return id, nil
+}
+
 // ParseColumn validates s as a one-part identifier (a column name).
 func ParseColumn(s string) (Ident, error) {
 	id, err := ParseIdent(s)

@@ -108,6 +108,18 @@ type PointsTable struct {
 	ValueColumn string `json:"value_column"`           // measured value; NULL means missing
 }
 
+// MinLeaseTimeout is the shortest claim lease (claim mode).
+const MinLeaseTimeout = time.Second
+
+// CheckLeaseTimeout reports whether d is a claim lease: at least
+// MinLeaseTimeout.
+func CheckLeaseTimeout(d time.Duration) error {
+	if d < MinLeaseTimeout {
+		return fmt.Errorf("%v is too short: give at least %v, for example 5m", d, MinLeaseTimeout)
+	}
+	return nil
+}
+
 // Validate checks the description. Each error names the field and says how
 // to fix it, as in `source "line1": key_column: ...`.
 func (s Source) Validate() error {
@@ -192,8 +204,8 @@ func (s Source) compile() (*compiledSource, error) {
 		if err := col("claimed_by_column", s.ClaimedByColumn, false, &c.claimedBy); err != nil {
 			return nil, err
 		}
-		if s.LeaseTimeout < time.Second {
-			return nil, errf("lease_timeout", "%v is too short: give at least 1s, for example 5m", s.LeaseTimeout)
+		if err := CheckLeaseTimeout(s.LeaseTimeout); err != nil {
+			return nil, errf("lease_timeout", "%v", err)
 		}
 	default:
 		return nil, errf("mode", "%q is not a watermark mode: use rowversion, key or claim", s.Mode)

@@ -77,12 +77,9 @@ func (t TableNames) parse() (tableIdents, error) {
 		{"locks", t.Locks, &ti.locks},
 		{"schema_version", t.SchemaVersion, &ti.schemaVersion},
 	} {
-		id, err := ParseIdent(f.name)
+		id, err := ParseOwnTable(f.name)
 		if err != nil {
 			return tableIdents{}, fmt.Errorf("tables.%s: %w", f.field, err)
-		}
-		if len(id.Name) > maxOwnTableName {
-			return tableIdents{}, fmt.Errorf("tables.%s: %q is %d characters long: at most %d, so index and trigger names built from it fit", f.field, f.name, len(id.Name), maxOwnTableName)
 		}
 		if other, dup := seen[strings.ToLower(id.String())]; dup {
 			return tableIdents{}, fmt.Errorf("tables.%s: %q is also used for tables.%s: give each table its own name", f.field, f.name, other)

@@ -1,5 +1,7 @@
 package config
 
+import "github.com/gradewatch/gradewatch/monitor"
+
 // CurrentVersion is the version of the file format written by Save.
 const CurrentVersion = 1
 
@@ -216,7 +218,7 @@ const (
 	DefaultDriver          = "sqlite"
 	DefaultSQLiteDSN       = "gradewatch.db"
 	DefaultInterval        = "10s"
-	DefaultBatchSize       = 256
+	DefaultBatchSize       = monitor.DefaultBatchSize
 	DefaultLease           = "2m"
 	DefaultReviewThreshold = 0.8
 	DefaultImageFolder     = "images"

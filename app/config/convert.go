@@ -1,6 +1,9 @@
 package config
 
 import (
+	"maps"
+	"slices"
+
 	"github.com/gradewatch/gradewatch/monitor/scan"
 	"github.com/gradewatch/gradewatch/storage"
 )
@@ -69,17 +72,27 @@ func (s Source) ScanLayout() scan.Layout {
 		}
 	}
 	n := s.Layout.Normalisation
-	switch n.Kind {
-	case "fixed":
-		l.Normalize.Mode = scan.NormFixed
+	l.Normalize.Mode = normModes[n.Kind]
+	if l.Normalize.Mode == "" {
+		l.Normalize.Mode = scan.NormMinMax
+	}
+	switch l.Normalize.Mode {
+	case scan.NormFixed:
 		if n.Min != nil && n.Max != nil {
 			l.Normalize.Lo, l.Normalize.Hi = *n.Min, *n.Max
 		}
-	case "z-score":
-		l.Normalize.Mode = scan.NormZScore
+	case scan.NormZScore:
 		l.Normalize.Sigma = n.Sigma
-	default:
-		l.Normalize.Mode = scan.NormMinMax
 	}
 	return l
 }
+
+// normModes maps the file's normalisation kinds to monitor/scan's modes.
+var normModes = map[string]string{
+	"min-max": scan.NormMinMax,
+	"fixed":   scan.NormFixed,
+	"z-score": scan.NormZScore,
+}
+
+// normKinds lists the file's normalisation kinds, for messages.
+func normKinds() []string { return slices.Sorted(maps.Keys(normModes)) }

@@ -7,6 +7,10 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/gradewatch/gradewatch/monitor"
+	"github.com/gradewatch/gradewatch/monitor/scan"
+	"github.com/gradewatch/gradewatch/storage"
 )
 
 // Problem is one invalid setting.
@@ -144,7 +148,12 @@ func (c *Config) validateTables(ch *checker) {
 		{"tables.locks", c.Tables.Locks},
 		{"tables.schema_version", c.Tables.SchemaVersion},
 	} {
-		if !checkIdent(ch, t.field, t.name, true) {
+		if t.name == "" {
+			ch.add(t.field, "empty; write the table name")
+			continue
+		}
+		if _, err := storage.ParseOwnTable(t.name); err != nil {
+			ch.add(t.field, "%q is not a valid table name: %v", t.name, err)
 			continue
 		}
 		key := strings.ToLower(t.name)
@@ -155,16 +164,13 @@ func (c *Config) validateTables(ch *checker) {
 	}
 }
 
-var (
-	modes     = []string{"key", "rowversion", "claim"}
-	kinds     = []string{"blob", "image", "text", "points"}
-	dtypes    = []string{"uint8", "uint16", "float32", "float64"}
-	normKinds = []string{"min-max", "fixed", "z-score"}
-	orders    = []string{"row-major", "column-major", "serpentine"}
-)
+var modes = []string{"key", "rowversion", "claim"}
 
-// MaxCells is the largest scan (width x height) a source may declare.
-const MaxCells = 4096 * 4096
+// The limits and rules below belong to the packages that enforce them:
+// identifiers to storage, batch size and poll interval to monitor, layouts
+// (formats, sizes, element types, orders, fills, normalisation ranges) to
+// monitor/scan. Each check here calls their validator and reports its
+// words under the setting's path.
 
 func (s Source) validate(ch *checker, p, driver string) {
 	if strings.TrimSpace(s.Name) == "" {
@@ -207,15 +213,23 @@ func (s Source) validate(ch *checker, p, driver string) {
 		seen[strings.ToLower(m)] = true
 	}
 	s.validateLayout(ch, p)
-	fromPayload := (s.Layout.Kind == "image" || s.Layout.Kind == "text") && s.Width == 0 && s.Height == 0
-	if !fromPayload && (s.Width < 1 || s.Height < 1 || int64(s.Width)*int64(s.Height) > MaxCells) {
-		ch.add(p+".width", "%dx%d is not a scan size; write width and height of at least 1 and at most %d cells in all (image and text layouts may leave both 0)", s.Width, s.Height, MaxCells)
+	if scan.CheckFormat(s.Layout.Kind) == nil {
+		if err := scan.CheckSize(s.Layout.Kind, s.Width, s.Height); err != nil {
+			ch.add(p+".width", "%dx%d is not a scan size: %v", s.Width, s.Height, err)
+		}
 	}
-	if d, ok := checkDuration(ch, p+".interval", s.Interval); ok && (d < 100*time.Millisecond || d > 24*time.Hour) {
-		ch.add(p+".interval", "%s is out of range; write from \"100ms\" to \"24h\"", s.Interval)
+	if d, ok := checkDuration(ch, p+".interval", s.Interval); ok {
+		if err := monitor.CheckInterval(d); err != nil {
+			ch.add(p+".interval", "%s is out of range: %v", s.Interval, err)
+		}
 	}
-	if s.BatchSize < 1 || s.BatchSize > 100000 {
-		ch.add(p+".batch_size", "%d is out of range; write from 1 to 100000, such as 256", s.BatchSize)
+	// 0 means the default to the monitor, but applyDefaults has already
+	// turned a missing batch_size into DefaultBatchSize: 0 was written.
+	if err := monitor.CheckBatchSize(s.BatchSize); err != nil || s.BatchSize == 0 {
+		if err == nil {
+			err = monitor.CheckBatchSize(-1)
+		}
+		ch.add(p+".batch_size", "%d is out of range: %v", s.BatchSize, err)
 	}
 	if s.SettleKeys < 0 {
 		ch.add(p+".settle_keys", "%d is negative; write 0 for the default or a number of keys, such as 1000", s.SettleKeys)
@@ -226,8 +240,10 @@ func (s Source) validate(ch *checker, p, driver string) {
 		}
 	}
 	if s.Lease != "" {
-		if d, ok := checkDuration(ch, p+".lease", s.Lease); ok && d < time.Second {
-			ch.add(p+".lease", "%s is too short; write at least \"1s\", such as \"2m\"", s.Lease)
+		if d, ok := checkDuration(ch, p+".lease", s.Lease); ok {
+			if err := storage.CheckLeaseTimeout(d); err != nil {
+				ch.add(p+".lease", "%v", err)
+			}
 		}
 	}
 }
@@ -235,22 +251,23 @@ func (s Source) validate(ch *checker, p, driver string) {
 func (s Source) validateLayout(ch *checker, p string) {
 	l := s.Layout
 	lp := p + ".layout"
-	if !oneOf(l.Kind, kinds) {
-		ch.add(lp+".kind", "%q is not a layout; write one of %s", l.Kind, quoteList(kinds))
+	if err := scan.CheckFormat(l.Kind); err != nil {
+		ch.add(lp+".kind", "%q is not a layout: %v", l.Kind, err)
 	}
-	if l.Kind == "blob" && !oneOf(l.DType, dtypes) {
-		ch.add(lp+".dtype", "%q is not a blob element type; write one of %s", l.DType, quoteList(dtypes))
-	}
-	if l.Kind != "blob" && l.DType != "" && oneOf(l.Kind, kinds) {
+	if l.Kind == scan.FormatBlob {
+		if err := scan.CheckDType(l.DType); err != nil {
+			ch.add(lp+".dtype", "%q is not a blob element type: %v", l.DType, err)
+		}
+	} else if l.DType != "" && scan.CheckFormat(l.Kind) == nil {
 		ch.add(lp+".dtype", "only a blob layout has an element type; remove it")
 	}
 	switch l.Kind {
-	case "blob", "image", "text":
+	case scan.FormatBlob, scan.FormatImage, scan.FormatText:
 		checkIdent(ch, p+".columns.payload", s.Columns.Payload, false)
 		if s.Points != nil {
 			ch.add(p+".points", "only a points layout reads a points table; remove it or set layout.kind to \"points\"")
 		}
-	case "points":
+	case scan.FormatPoints:
 		if s.Points == nil {
 			ch.add(p+".points", "missing; a points layout needs the points table (table, scan_key, value, and x and y or index)")
 		} else {
@@ -259,28 +276,25 @@ func (s Source) validateLayout(ch *checker, p string) {
 	}
 	n := l.Normalisation
 	np := lp + ".normalisation"
-	switch n.Kind {
-	case "min-max", "z-score":
-	case "fixed":
-		switch {
-		case n.Min == nil || n.Max == nil:
+	switch normModes[n.Kind] {
+	case scan.NormMinMax, scan.NormZScore:
+	case scan.NormFixed:
+		if n.Min == nil || n.Max == nil {
 			ch.add(np, "a fixed range needs both min and max")
-		case math.IsNaN(*n.Min) || math.IsNaN(*n.Max) || math.IsInf(*n.Min, 0) || math.IsInf(*n.Max, 0) || *n.Min >= *n.Max:
-			ch.add(np, "min %v and max %v are not a range; write finite numbers with min below max", *n.Min, *n.Max)
+		} else if err := scan.CheckFixedRange(*n.Min, *n.Max); err != nil {
+			ch.add(np, "min %v and max %v are not a range; write finite numbers with min below max (%v)", *n.Min, *n.Max, err)
 		}
 	default:
-		ch.add(np+".kind", "%q is not a normalisation; write one of %s", n.Kind, quoteList(normKinds))
+		ch.add(np+".kind", "%q is not a normalisation; write one of %s", n.Kind, quoteList(normKinds()))
 	}
-	if n.Sigma < 0 || math.IsNaN(n.Sigma) || math.IsInf(n.Sigma, 0) {
-		ch.add(np+".sigma", "%v is not a clamp; write a positive number of standard deviations, such as 3", n.Sigma)
+	if err := scan.CheckSigma(n.Sigma); err != nil {
+		ch.add(np+".sigma", "%v is not a clamp: %v", n.Sigma, err)
 	}
-	switch l.Fill {
-	case "", "min", "zero":
-	default:
-		ch.add(lp+".fill", "%q is not a fill; write \"min\" or \"zero\"", l.Fill)
+	if err := scan.CheckFill(l.Fill); err != nil {
+		ch.add(lp+".fill", "%v", err)
 	}
-	if l.MaxInvalid < 0 || l.MaxInvalid > 1 || math.IsNaN(l.MaxInvalid) {
-		ch.add(lp+".max_invalid", "%v is not a share; write a number from 0 to 1, such as 0.05", l.MaxInvalid)
+	if err := scan.CheckMaxInvalid(l.MaxInvalid); err != nil {
+		ch.add(lp+".max_invalid", "%v is not a share: %v", l.MaxInvalid, err)
 	}
 }
 
@@ -297,8 +311,8 @@ func (pt *Points) validate(ch *checker, p string) {
 		}
 	case pt.Index != "":
 		checkIdent(ch, p+".index", pt.Index, false)
-		if !oneOf(pt.Order, orders) {
-			ch.add(p+".order", "%q is not an index order; write one of %s", pt.Order, quoteList(orders))
+		if err := scan.CheckOrder(pt.Order); err != nil || pt.Order == scan.OrderXY {
+			ch.add(p+".order", "%q is not an index order; write \"row-major\", \"column-major\" or \"serpentine\" (%v)", pt.Order, err)
 		}
 	default:
 		ch.add(p, "no position columns; give x and y, or index and order")
@@ -325,50 +339,34 @@ func checkDuration(ch *checker, path, s string) (time.Duration, bool) {
 }
 
 // checkIdent checks a table (schema.table allowed when table is true) or
-// column name, recording a problem if it is not one.
+// column name with storage's rule, recording a problem if it is not one.
 func checkIdent(ch *checker, path, name string, table bool) bool {
-	what := "column"
+	what, parse := "column", storage.ParseColumn
 	if table {
-		what = "table"
+		what, parse = "table", storage.ParseIdent
 	}
 	if name == "" {
 		ch.add(path, "empty; write the %s name", what)
 		return false
 	}
-	if !ValidIdent(name, table) {
-		hint := "letters, digits and _, starting with a letter or _"
-		if table {
-			hint += " (optionally schema.table)"
-		}
-		ch.add(path, "%q is not a valid %s name; use %s", name, what, hint)
+	if _, err := parse(name); err != nil {
+		ch.add(path, "%q is not a valid %s name: %v", name, what, err)
 		return false
 	}
 	return true
 }
 
-// ValidIdent reports whether name is a SQL identifier Gradewatch accepts
-// from configuration: letters, digits and _, starting with a letter or _,
-// at most 128 characters; with table set, optionally schema-qualified.
-func ValidIdent(name string, table bool) bool {
-	parts := strings.Split(name, ".")
-	if len(parts) > 2 || (len(parts) == 2 && !table) {
-		return false
-	}
-	for _, part := range parts {
-		if part == "" || len(part) > 128 {
+// isEnvName reports whether s is an environment variable name Gradewatch
+// accepts: ASCII letters, digits and _, not starting with a digit.
+func isEnvName(s string) bool {
+	for i, r := range s {
+		letter := r == '_' || (r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z')
+		if !letter && (i == 0 || r < '0' || r > '9') {
 			return false
 		}
-		for i, r := range part {
-			letter := r == '_' || (r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z')
-			if !letter && (i == 0 || r < '0' || r > '9') {
-				return false
-			}
-		}
 	}
-	return true
+	return s != ""
 }
-
-func isEnvName(s string) bool { return ValidIdent(s, false) }
 
 // dsnHasPassword reports whether a SQL Server connection string (URL,
 // ADO "key=value;" or ODBC form) carries a password.

@@ -47,10 +47,11 @@ const (
 // scan is rejected when Layout.MaxInvalid is 0.
 const DefaultMaxInvalid = 0.05
 
-// MaxCells bounds width*height of one scan (64 Mi cells, 256 MiB of
-// float32), so that a corrupt header cannot make a decoder allocate
-// without limit.
-const MaxCells = 1 << 26
+// MaxCells bounds width*height of one scan of any layout: 4096 x 4096
+// (16 Mi cells, 64 MiB of float32, the largest image MaxImageSide allows),
+// so that a corrupt header or a mistyped size cannot make a decoder
+// allocate without limit.
+const MaxCells = MaxImageSide * MaxImageSide
 
 // ErrTooManyInvalid reports a scan with more invalid or missing cells than
 // Layout.MaxInvalid allows.
@@ -98,65 +99,131 @@ type Normalization struct {
 }
 
 // Validate reports the first problem of l as an error naming the field and
-// the fix, or nil.
+// the fix, or nil. Each rule is also exported on its own (CheckFormat,
+// CheckSize, CheckDType, CheckOrder, CheckFill, CheckMaxInvalid,
+// CheckFixedRange, CheckSigma) for configuration validation to call.
 func (l Layout) Validate() error {
-	switch l.Format {
-	case FormatBlob, FormatPoints:
-		if l.Width <= 0 || l.Height <= 0 {
-			return fmt.Errorf("layout: width and height are %d x %d; set both to the scan size in cells (> 0) for format %q", l.Width, l.Height, l.Format)
-		}
-	case FormatImage, FormatText:
-		if l.Width < 0 || l.Height < 0 || (l.Width == 0) != (l.Height == 0) {
-			return fmt.Errorf("layout: width and height are %d x %d; set both to the scan size, or both to 0 to take the size from the payload", l.Width, l.Height)
-		}
-	case "":
-		return errors.New(`layout: format is empty; set it to "blob", "image", "text" or "points"`)
-	default:
-		return fmt.Errorf(`layout: format %q is unknown; use "blob", "image", "text" or "points"`, l.Format)
+	if err := CheckFormat(l.Format); err != nil {
+		return fmt.Errorf("layout: %w", err)
 	}
-	if int64(l.Width)*int64(l.Height) > MaxCells {
-		return fmt.Errorf("layout: width x height = %d x %d is above the limit of %d cells; check the size", l.Width, l.Height, MaxCells)
+	if err := CheckSize(l.Format, l.Width, l.Height); err != nil {
+		return fmt.Errorf("layout: %w", err)
 	}
 	if l.Format == FormatBlob {
-		if _, err := dtypeSize(l.DType); err != nil {
-			return err
+		if err := CheckDType(l.DType); err != nil {
+			return fmt.Errorf("layout: %w", err)
 		}
 	} else if l.DType != "" {
 		return fmt.Errorf("layout: dtype %q is only used by format \"blob\"; remove it", l.DType)
 	}
 	if l.Format == FormatPoints {
-		switch l.Order {
-		case OrderXY, OrderRowMajor, OrderColumnMajor, OrderSerpentine:
-		default:
-			return fmt.Errorf(`layout: order %q is unknown; use "xy", "row-major", "column-major" or "serpentine"`, l.Order)
+		if err := CheckOrder(l.Order); err != nil {
+			return fmt.Errorf("layout: %w", err)
 		}
 	} else if l.Order != "" {
 		return fmt.Errorf("layout: order %q is only used by format \"points\"; remove it", l.Order)
 	}
-	switch l.Fill {
-	case "", FillMin, FillZero:
-	default:
-		return fmt.Errorf(`layout: fill %q is unknown; use "min" or "zero"`, l.Fill)
+	if err := CheckFill(l.Fill); err != nil {
+		return fmt.Errorf("layout: %w", err)
 	}
-	if !(l.MaxInvalid >= 0 && l.MaxInvalid <= 1) {
-		return fmt.Errorf("layout: max_invalid is %v; use a share between 0 and 1 (0 means %v)", l.MaxInvalid, DefaultMaxInvalid)
+	if err := CheckMaxInvalid(l.MaxInvalid); err != nil {
+		return fmt.Errorf("layout: %w", err)
 	}
 	return l.Normalize.validate()
 }
 
+// CheckFormat reports whether format is a payload format.
+func CheckFormat(format string) error {
+	switch format {
+	case FormatBlob, FormatImage, FormatText, FormatPoints:
+		return nil
+	case "":
+		return errors.New(`format is empty; set it to "blob", "image", "text" or "points"`)
+	}
+	return fmt.Errorf(`format %q is unknown; use "blob", "image", "text" or "points"`, format)
+}
+
+// CheckSize reports whether width x height is a scan size of format: both
+// above 0 for "blob" and "points"; for "image" and "text" also both 0 (the
+// size of each payload); at most MaxCells cells in all.
+func CheckSize(format string, width, height int) error {
+	switch format {
+	case FormatBlob, FormatPoints:
+		if width <= 0 || height <= 0 {
+			return fmt.Errorf("width and height are %d x %d; set both to the scan size in cells (> 0) for format %q", width, height, format)
+		}
+	default:
+		if width < 0 || height < 0 || (width == 0) != (height == 0) {
+			return fmt.Errorf("width and height are %d x %d; set both to the scan size, or both to 0 to take the size from the payload", width, height)
+		}
+	}
+	if int64(width)*int64(height) > MaxCells {
+		return fmt.Errorf("width x height = %d x %d is above the limit of %d cells (%d x %d); check the size", width, height, MaxCells, MaxImageSide, MaxImageSide)
+	}
+	return nil
+}
+
+// CheckDType reports whether dtype is an element type of a "blob".
+func CheckDType(dtype string) error {
+	_, err := dtypeSize(dtype)
+	return err
+}
+
+// CheckOrder reports whether order maps "points" to cells.
+func CheckOrder(order string) error {
+	switch order {
+	case OrderXY, OrderRowMajor, OrderColumnMajor, OrderSerpentine:
+		return nil
+	}
+	return fmt.Errorf(`order %q is unknown; use "xy", "row-major", "column-major" or "serpentine"`, order)
+}
+
+// CheckFill reports whether fill is a fill policy ("" means FillMin).
+func CheckFill(fill string) error {
+	switch fill {
+	case "", FillMin, FillZero:
+		return nil
+	}
+	return fmt.Errorf(`fill %q is unknown; use "min" or "zero"`, fill)
+}
+
+// CheckMaxInvalid reports whether share is a share of invalid cells.
+func CheckMaxInvalid(share float64) error {
+	if !(share >= 0 && share <= 1) {
+		return fmt.Errorf("max_invalid is %v; use a share between 0 and 1 (0 means %v)", share, DefaultMaxInvalid)
+	}
+	return nil
+}
+
+// CheckFixedRange reports whether lo..hi is a "fixed" measurement range.
+func CheckFixedRange(lo, hi float64) error {
+	if !finite(lo) || !finite(hi) || !(hi > lo) {
+		return fmt.Errorf("normalize lo=%v hi=%v; \"fixed\" needs finite lo < hi (the measurement range)", lo, hi)
+	}
+	return nil
+}
+
+// CheckSigma reports whether sigma is a "zscore" clamp (0 means 3).
+func CheckSigma(sigma float64) error {
+	if !finite(sigma) || sigma < 0 {
+		return fmt.Errorf("normalize sigma is %v; use a positive number of standard deviations, or 0 for 3", sigma)
+	}
+	return nil
+}
+
 func (n Normalization) validate() error {
+	var err error
 	switch n.Mode {
 	case "", NormMinMax:
 	case NormFixed:
-		if !finite(n.Lo) || !finite(n.Hi) || !(n.Hi > n.Lo) {
-			return fmt.Errorf("layout: normalize lo=%v hi=%v; \"fixed\" needs finite lo < hi (the measurement range)", n.Lo, n.Hi)
-		}
+		err = CheckFixedRange(n.Lo, n.Hi)
 	case NormZScore:
-		if !finite(n.Sigma) || n.Sigma < 0 {
-			return fmt.Errorf("layout: normalize sigma is %v; use a positive number of standard deviations, or 0 for 3", n.Sigma)
-		}
+		err = CheckSigma(n.Sigma)
 	default:
-		return fmt.Errorf(`layout: normalize mode %q is unknown; use "minmax", "fixed" or "zscore"`, n.Mode)
+		err = fmt.Errorf(`normalize mode %q is unknown; use "minmax", "fixed" or "zscore"`, n.Mode)
+	}
+	if err != nil {
+		return fmt.Errorf("layout: %w", err)
 	}
 	return nil
 }
@@ -172,9 +239,9 @@ func dtypeSize(dtype string) (int, error) {
 	case DTypeFloat64:
 		return 8, nil
 	case "":
-		return 0, errors.New(`layout: dtype is empty; set it to "uint8", "uint16", "float32" or "float64" for format "blob"`)
+		return 0, errors.New(`dtype is empty; set it to "uint8", "uint16", "float32" or "float64" for format "blob"`)
 	}
-	return 0, fmt.Errorf(`layout: dtype %q is unknown; use "uint8", "uint16", "float32" or "float64"`, dtype)
+	return 0, fmt.Errorf(`dtype %q is unknown; use "uint8", "uint16", "float32" or "float64"`, dtype)
 }
 
 func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
