@@ -99,6 +99,7 @@ func consoleOptions(ws *Workspace, goFn func(func(context.Context))) ui.Options 
 		Store:           consoleStore{ws.Store},
 		Loader:          newScanLoader(ws.Store, cfg),
 		Grader:          modelGrader{current: ws.Models.Current},
+		Decoder:         newImageDecoder(cfg),
 		Saver:           adhocSaver{st: ws.Store, imageDir: imageDir(cfg)},
 		Settings:        newConsoleSettings(ws),
 		Identity:        identity(cfg),

@@ -4,9 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"image"
-	"image/png"
-	"os"
+	"io"
 	"path/filepath"
 	"strings"
 	"time"
@@ -261,48 +259,56 @@ func (l scanLoader) LoadScan(ctx context.Context, r ui.Result) (ui.Scan, error) 
 	return ui.Scan{Width: m.Width, Height: m.Height, Pix: m.Pix}, nil
 }
 
-// loadPNG reads a saved scan image.
+// loadPNG reads a scan image the monitor (or ad hoc saving) wrote.
 func loadPNG(path string) (ui.Scan, error) {
-	f, err := os.Open(path)
+	m, _, err := scan.ReadImageFile(scan.SavedImageLayout, path)
 	if err != nil {
-		return ui.Scan{}, fmt.Errorf("open scan image: %w", err)
+		return ui.Scan{}, err
 	}
-	defer f.Close()
-	img, err := png.Decode(f)
-	if err != nil {
-		return ui.Scan{}, fmt.Errorf("decode scan image %s: %w", path, err)
-	}
-	return greyScan(img), nil
+	return uiScan(m), nil
 }
 
-// greyScan converts an image to a grey scan with values in [0,1].
-func greyScan(img image.Image) ui.Scan {
-	b := img.Bounds()
-	s := ui.Scan{Width: b.Dx(), Height: b.Dy(), Pix: make([]float32, b.Dx()*b.Dy())}
-	if g, ok := img.(*image.Gray); ok {
-		for y := range s.Height {
-			for x := range s.Width {
-				s.Pix[y*s.Width+x] = float32(g.Pix[y*g.Stride+x]) / 255
-			}
+// imageDecoder decodes ad hoc image files with the layout of a configured
+// source (scan.ImageLayout), so an image grades as it would on that line.
+type imageDecoder struct {
+	names   []string               // sources in configuration order
+	layouts map[string]scan.Layout // by source name
+}
+
+var _ ui.ImageDecoder = imageDecoder{}
+
+// newImageDecoder offers the enabled sources of cfg, in order.
+func newImageDecoder(cfg *config.Config) imageDecoder {
+	d := imageDecoder{layouts: map[string]scan.Layout{}}
+	for _, s := range cfg.Sources {
+		if s.Disabled {
+			continue
 		}
-		return s
+		d.names = append(d.names, s.Name)
+		d.layouts[s.Name] = scan.ImageLayout(s.ScanLayout())
 	}
-	if g, ok := img.(*image.Gray16); ok {
-		for y := range s.Height {
-			for x := range s.Width {
-				i := y*g.Stride + 2*x
-				s.Pix[y*s.Width+x] = float32(uint16(g.Pix[i])<<8|uint16(g.Pix[i+1])) / 0xffff
-			}
+	return d
+}
+
+// Sources lists the sources an image can be graded as; the first is the
+// default.
+func (d imageDecoder) Sources() []string { return d.names }
+
+// DecodeImage decodes an image file as source's layout decodes its scans;
+// with no source configured it uses scan.DefaultImageLayout.
+func (d imageDecoder) DecodeImage(source string, r io.Reader) (ui.Scan, error) {
+	l, ok := d.layouts[source]
+	if !ok {
+		if len(d.names) > 0 {
+			return ui.Scan{}, fmt.Errorf("source %q is not configured: choose one of %s", source, strings.Join(d.names, ", "))
 		}
-		return s
+		l = scan.DefaultImageLayout
 	}
-	for y := range s.Height {
-		for x := range s.Width {
-			cr, cg, cb, _ := img.At(b.Min.X+x, b.Min.Y+y).RGBA()
-			s.Pix[y*s.Width+x] = float32((19595*cr+38470*cg+7471*cb+1<<15)>>16) / 0xffff
-		}
+	m, _, err := scan.DecodeImageFile(l, r)
+	if err != nil {
+		return ui.Scan{}, err
 	}
-	return s
+	return uiScan(m), nil
 }
 
 // modelGrader grades ad hoc scans with whatever model runs now.
@@ -378,20 +384,5 @@ func writeGreyPNG(path string, sc ui.Scan) error {
 	if !sc.Valid() {
 		return errors.New("the scan is empty")
 	}
-	img := image.NewGray(image.Rect(0, 0, sc.Width, sc.Height))
-	for i, v := range sc.Pix {
-		img.Pix[i] = uint8(min(max(v, 0), 1)*255 + 0.5)
-	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return err
-	}
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	if err := png.Encode(f, img); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
+	return scan.WritePNGFile(path, scan.Matrix{Width: sc.Width, Height: sc.Height, Pix: sc.Pix})
 }

@@ -1,7 +1,6 @@
 package monitor
 
 import (
-	"bytes"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -85,21 +84,6 @@ func (s *source) imageError(err error) {
 	}
 }
 
-// writePNG writes m to path through a temporary file, so a crash never
-// leaves a half-written image under the final name.
-func writePNG(path string, m scan.Matrix) error {
-	var buf bytes.Buffer
-	if err := scan.EncodePNG(&buf, m); err != nil {
-		return fmt.Errorf("save image %s: %w", path, err)
-	}
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, buf.Bytes(), 0o644); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("save image %s: %w", path, err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("save image %s: %w", path, err)
-	}
-	return nil
-}
+// writePNG writes m to path (scan.WritePNGFile: through a temporary
+// file, so a crash never leaves a half-written image).
+func writePNG(path string, m scan.Matrix) error { return scan.WritePNGFile(path, m) }

@@ -1,13 +1,8 @@
 package ui
 
 import (
-	"bytes"
 	"context"
 	"fmt"
-	"image"
-	_ "image/gif"  // decode GIF files opened for ad hoc grading
-	_ "image/jpeg" // decode JPEG files opened for ad hoc grading
-	_ "image/png"  // decode PNG files opened for ad hoc grading
 	"io"
 	"path/filepath"
 
@@ -18,6 +13,21 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 )
+
+// ImageDecoder turns an image file into a scan the way a configured
+// source's layout decodes its scans (formats, size limits, grey levels,
+// normalisation), so that ad hoc grading grades as the line does.
+type ImageDecoder interface {
+	// Sources names the sources an image can be graded as; the first is
+	// the default. Empty means the decoder's default layout.
+	Sources() []string
+	// DecodeImage decodes an image file with the layout of source.
+	DecodeImage(source string, r io.Reader) (Scan, error)
+}
+
+// adhocFormats are the file extensions offered by the open dialog: the
+// formats of monitor/scan's image decoder.
+var adhocFormats = []string{".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".gif"}
 
 // AdhocSaver stores a scan graded ad hoc as a result, when the operator
 // chooses to keep it.
@@ -51,22 +61,41 @@ type adhocView struct {
 	msg    *widget.Label
 	save   *widget.Button
 	detail *detailPanel
+	source *widget.Select // whose layout decodes the file
 	last   *adhocGraded
 }
 
 func newAdhocView(c *Console) *adhocView {
 	v := &adhocView{c: c}
 	v.detail = newDetailPanel(c)
-	v.msg = widget.NewLabel("Open or drop an image file (PNG, JPEG, GIF) to grade it with the current model. Nothing is saved unless you press Save.")
+	v.msg = widget.NewLabel("Open or drop an image file (PNG, JPEG, BMP, TIFF, GIF) to grade it with the current model, decoded and normalised as the chosen source's scans. Nothing is saved unless you press Save.")
 	v.msg.Wrapping = fyne.TextWrapWord
 	open := widget.NewButtonWithIcon("Open image…", theme.FolderOpenIcon(), v.pick)
 	v.save = widget.NewButtonWithIcon("Save to results", theme.DocumentSaveIcon(), v.store)
 	v.save.Disable()
-	if c.opt.Grader == nil {
+	var sources []string
+	if c.opt.Decoder != nil {
+		sources = c.opt.Decoder.Sources()
+	}
+	v.source = widget.NewSelect(sources, nil)
+	if len(sources) > 0 {
+		v.source.SetSelectedIndex(0)
+	} else {
+		v.source.Hide()
+	}
+	switch {
+	case c.opt.Grader == nil:
 		open.Disable()
 		v.msg.SetText("No model is loaded: ad hoc grading is unavailable.")
+	case c.opt.Decoder == nil:
+		open.Disable()
+		v.msg.SetText("No image decoder is configured: ad hoc grading is unavailable.")
 	}
-	v.root = container.NewBorder(container.NewVBox(container.NewHBox(open, v.save), v.msg), nil, nil, nil, v.detail.root)
+	bar := container.NewHBox(open, v.save, widget.NewLabel("Grade as source"), v.source)
+	if len(sources) == 0 {
+		bar = container.NewHBox(open, v.save)
+	}
+	v.root = container.NewBorder(container.NewVBox(bar, v.msg), nil, nil, nil, v.detail.root)
 	return v
 }
 
@@ -81,7 +110,7 @@ func (v *adhocView) pick() {
 		}
 		v.gradeReader(rc.URI().Name(), rc)
 	}, v.c.win)
-	d.SetFilter(storage.NewExtensionFileFilter([]string{".png", ".jpg", ".jpeg", ".gif"}))
+	d.SetFilter(storage.NewExtensionFileFilter(adhocFormats))
 	d.Show()
 }
 
@@ -97,18 +126,18 @@ func (v *adhocView) gradeURI(u fyne.URI) {
 
 // gradeReader decodes and grades the image in the background; it closes rc.
 func (v *adhocView) gradeReader(name string, rc io.ReadCloser) {
-	if v.c.opt.Grader == nil {
+	if v.c.opt.Grader == nil || v.c.opt.Decoder == nil {
 		rc.Close()
-		v.msg.SetText("No model is loaded: ad hoc grading is unavailable.")
+		v.msg.SetText("No model or image decoder: ad hoc grading is unavailable.")
 		return
 	}
 	v.msg.SetText("Grading " + name + "…")
 	v.save.Disable()
-	g := v.c.opt.Grader
+	g, dec, source := v.c.opt.Grader, v.c.opt.Decoder, v.source.Selected
 	v.c.opt.Go(func(ctx context.Context) {
 		defer rc.Close()
 		e := adhocGraded{name: name}
-		e.scan, e.err = decodeScan(rc)
+		e.scan, e.err = dec.DecodeImage(source, rc)
 		if e.err == nil {
 			e.pred, e.err = g.Grade(ctx, e.scan)
 		}
@@ -117,50 +146,6 @@ func (v *adhocView) gradeReader(name string, rc io.ReadCloser) {
 		}
 		v.c.adapter.post(e)
 	})
-}
-
-// maxAdhocBytes and maxAdhocSide bound the image files graded ad hoc.
-const (
-	maxAdhocBytes = 64 << 20
-	maxAdhocSide  = 8192
-)
-
-// decodeScan reads an image file into a grey scan with values in [0,1].
-// The size in the header is checked before the pixels are decoded, so a
-// file claiming a huge image is refused without allocating it.
-func decodeScan(r io.Reader) (Scan, error) {
-	data, err := io.ReadAll(io.LimitReader(r, maxAdhocBytes+1))
-	if err != nil {
-		return Scan{}, fmt.Errorf("read image: %w", err)
-	}
-	if len(data) > maxAdhocBytes {
-		return Scan{}, fmt.Errorf("image file is over %d MB: use a smaller file", maxAdhocBytes>>20)
-	}
-	cfg, _, err := image.DecodeConfig(bytes.NewReader(data))
-	if err != nil {
-		return Scan{}, fmt.Errorf("decode image: %w (use a PNG, JPEG or GIF file)", err)
-	}
-	if cfg.Width <= 0 || cfg.Height <= 0 || cfg.Width > maxAdhocSide || cfg.Height > maxAdhocSide {
-		return Scan{}, fmt.Errorf("image is %dx%d: use an image between 1x1 and %dx%d", cfg.Width, cfg.Height, maxAdhocSide, maxAdhocSide)
-	}
-	img, _, err := image.Decode(bytes.NewReader(data))
-	if err != nil {
-		return Scan{}, fmt.Errorf("decode image: %w (use a PNG, JPEG or GIF file)", err)
-	}
-	b := img.Bounds()
-	s := Scan{Width: b.Dx(), Height: b.Dy(), Pix: make([]float32, b.Dx()*b.Dy())}
-	for y := b.Min.Y; y < b.Max.Y; y++ {
-		for x := b.Min.X; x < b.Max.X; x++ {
-			cr, cg, cb, _ := img.At(x, y).RGBA()
-			// ITU-R BT.601 luma, as image/color's GrayModel uses.
-			lum := (19595*cr + 38470*cg + 7471*cb + 1<<15) >> 16
-			s.Pix[(y-b.Min.Y)*s.Width+(x-b.Min.X)] = float32(lum) / 0xffff
-		}
-	}
-	if !s.Valid() {
-		return Scan{}, fmt.Errorf("image decoded to %dx%d: use a non-empty image", s.Width, s.Height)
-	}
-	return s, nil
 }
 
 func (v *adhocView) graded(e adhocGraded) {

@@ -18,6 +18,7 @@ type Options struct {
 	Store    ResultStore
 	Loader   ScanLoader
 	Grader   Grader
+	Decoder  ImageDecoder
 	Saver    AdhocSaver
 	Settings SettingsService
 	Identity Identity

@@ -131,7 +131,7 @@ func TestAdhocGrading(t *testing.T) {
 		canSave bool
 	}{
 		{"graded, not saved", pngBytes(t), fakeGrader{}, "digit.png: 7 at 88.0% (not saved)", true},
-		{"not an image", []byte("hello"), fakeGrader{}, "grade digit.png: decode image: image: unknown format (use a PNG, JPEG or GIF file)", false},
+		{"not an image", []byte("hello"), fakeGrader{}, "grade digit.png: image payload of 5 bytes is not PNG, JPEG, BMP or TIFF, nor GIF: image: unknown format", false},
 		{"model fails", pngBytes(t), fakeGrader{err: errors.New("no model is loaded")}, "grade digit.png: no model is loaded", false},
 	}
 	for _, tt := range tests {
@@ -140,7 +140,7 @@ func TestAdhocGrading(t *testing.T) {
 			w := test.NewTempWindow(t, nil)
 			q := &queue{}
 			saver := &fakeSaver{}
-			c := New(a, w, Options{Grader: tt.grader, Saver: saver, Go: q.Go, FrameInterval: -1})
+			c := New(a, w, Options{Grader: tt.grader, Decoder: scanDecoder{}, Saver: saver, Go: q.Go, FrameInterval: -1})
 			w.SetContent(c.Content())
 			c.adhoc.gradeReader("digit.png", io.NopCloser(bytes.NewReader(tt.file)))
 			q.drain()

@@ -4,20 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"image"
-	"image/color"
-	_ "image/jpeg" // JPEG scans
-	_ "image/png"  // PNG scans
 	"io"
-	"os"
-
-	_ "golang.org/x/image/bmp" // BMP scans
 
 	"github.com/gradewatch/gradewatch/inference"
+	"github.com/gradewatch/gradewatch/monitor/scan"
 )
-
-// MaxImagePixels bounds the size of an image grade decodes.
-const MaxImagePixels = 64 << 20
 
 // Grade runs "gradewatch grade --model FILE IMAGE...".
 func Grade(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -29,7 +20,7 @@ func Grade(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return code
 	}
 	if *modelPath == "" || len(pos) == 0 {
-		fmt.Fprintln(stderr, "gradewatch grade: give --model FILE and at least one image (PNG, JPEG or BMP)")
+		fmt.Fprintln(stderr, "gradewatch grade: give --model FILE and at least one image (PNG, JPEG, BMP, TIFF or GIF)")
 		fs.Usage()
 		return 2
 	}
@@ -96,48 +87,13 @@ func writePrediction(w io.Writer, file string, p inference.Prediction, labels []
 	}
 }
 
-// readImage decodes a PNG, JPEG or BMP file into a grey plane in [0, 1].
+// readImage decodes an image file with monitor/scan's one image decoder
+// (PNG, JPEG, BMP, TIFF or GIF; 8-bit grey levels 0..255 to 0..1, as the
+// demo line's layout), so a file grades as the console grades it.
 func readImage(path string) (inference.Image, error) {
-	f, err := os.Open(path)
+	m, _, err := scan.ReadImageFile(scan.DefaultImageLayout, path)
 	if err != nil {
-		return inference.Image{}, fmt.Errorf("read image %s: %w", path, err)
+		return inference.Image{}, err
 	}
-	defer f.Close()
-	cfg, _, err := image.DecodeConfig(f)
-	if err != nil {
-		return inference.Image{}, fmt.Errorf("read image %s: %w (PNG, JPEG and BMP are supported)", path, err)
-	}
-	if cfg.Width <= 0 || cfg.Height <= 0 || int64(cfg.Width)*int64(cfg.Height) > MaxImagePixels {
-		return inference.Image{}, fmt.Errorf("read image %s: %dx%d pixels is empty or too large", path, cfg.Width, cfg.Height)
-	}
-	if _, err := f.Seek(0, io.SeekStart); err != nil {
-		return inference.Image{}, fmt.Errorf("read image %s: %w", path, err)
-	}
-	src, _, err := image.Decode(f)
-	if err != nil {
-		return inference.Image{}, fmt.Errorf("read image %s: %w", path, err)
-	}
-	return toGrey(src), nil
-}
-
-// toGrey converts an image to its luminance plane scaled to [0, 1].
-func toGrey(src image.Image) inference.Image {
-	b := src.Bounds()
-	img := inference.Image{Width: b.Dx(), Height: b.Dy(), Pix: make([]float32, b.Dx()*b.Dy())}
-	if g, ok := src.(*image.Gray); ok { // most scans: no per-pixel interface calls
-		for y := 0; y < img.Height; y++ {
-			row := g.Pix[y*g.Stride : y*g.Stride+img.Width]
-			for x, v := range row {
-				img.Pix[y*img.Width+x] = float32(v) / 0xff
-			}
-		}
-		return img
-	}
-	for y := b.Min.Y; y < b.Max.Y; y++ {
-		for x := b.Min.X; x < b.Max.X; x++ {
-			g := color.Gray16Model.Convert(src.At(x, y)).(color.Gray16)
-			img.Pix[(y-b.Min.Y)*img.Width+x-b.Min.X] = float32(g.Y) / 0xffff
-		}
-	}
-	return img
+	return inference.Image{Width: m.Width, Height: m.Height, Pix: m.Pix}, nil
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"image"
 	"image/color"
+	_ "image/gif"  // registers GIF with image.Decode
 	_ "image/jpeg" // registers JPEG with image.Decode
 	_ "image/png"  // registers PNG with image.Decode
 
@@ -16,13 +17,13 @@ import (
 // from its header before the pixels are decoded.
 const MaxImageSide = 4096
 
-// decodeImage decodes PNG, JPEG, BMP or TIFF bytes to grey levels as
+// decodeImage decodes PNG, JPEG, BMP, TIFF or GIF bytes to grey levels as
 // stored: 0..255 for 8-bit images, 0..65535 for 16-bit ones (which matters
 // for a "fixed" normalisation range). Colour is converted to luminance.
 func decodeImage(l Layout, payload []byte) (Matrix, Report, error) {
 	cfg, kind, err := image.DecodeConfig(bytes.NewReader(payload))
 	if err != nil {
-		return Matrix{}, Report{}, fmt.Errorf("image payload of %d bytes is not PNG, JPEG, BMP or TIFF: %w", len(payload), err)
+		return Matrix{}, Report{}, fmt.Errorf("image payload of %d bytes is not PNG, JPEG, BMP or TIFF, nor GIF: %w", len(payload), err)
 	}
 	if cfg.Width <= 0 || cfg.Height <= 0 || cfg.Width > MaxImageSide || cfg.Height > MaxImageSide {
 		return Matrix{}, Report{}, fmt.Errorf("%s image is %d x %d; sides must be 1..%d", kind, cfg.Width, cfg.Height, MaxImageSide)
