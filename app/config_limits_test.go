@@ -74,6 +74,13 @@ func TestConfigLimitsAreTheEnforcingPackages(t *testing.T) {
 			words: identErr(storage.ParseOwnTable(long(101))),
 		},
 		{
+			name:  "source name length",
+			under: func(c *config.Config) { c.Sources[0].Name = long(storage.MaxSourceName) },
+			over:  func(c *config.Config) { c.Sources[0].Name = long(storage.MaxSourceName + 1) },
+			path:  "sources[0].name",
+			words: errText(storage.CheckSourceName(long(storage.MaxSourceName + 1))),
+		},
+		{
 			name:       "claim lease",
 			under:      func(c *config.Config) { c.Sources[0].Lease = storage.MinLeaseTimeout.String() },
 			over:       func(c *config.Config) { c.Sources[0].Lease = (storage.MinLeaseTimeout - time.Millisecond).String() },

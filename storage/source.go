@@ -2,7 +2,9 @@ package storage
 
 import (
 	"fmt"
+	"strings"
 	"time"
+	"unicode"
 )
 
 // Mode is how new rows of a source table are found. Each mode's poll is
@@ -108,6 +110,19 @@ type PointsTable struct {
 	ValueColumn string `json:"value_column"`           // measured value; NULL means missing
 }
 
+// MaxSourceName is the longest source name in bytes: the results,
+// checkpoints and rejects tables keep it in a 128-character column.
+const MaxSourceName = 128
+
+// CheckSourceName reports whether name can name a source: 1 to
+// MaxSourceName bytes, not only spaces, no control characters.
+func CheckSourceName(name string) error {
+	if strings.TrimSpace(name) == "" || len(name) > MaxSourceName || strings.ContainsFunc(name, unicode.IsControl) {
+		return fmt.Errorf("source name %q: give a name of 1 to %d printable characters, such as line1", name, MaxSourceName)
+	}
+	return nil
+}
+
 // MinLeaseTimeout is the shortest claim lease (claim mode).
 const MinLeaseTimeout = time.Second
 
@@ -157,8 +172,8 @@ func (s Source) compile() (*compiledSource, error) {
 	errf := func(field, format string, args ...any) error {
 		return fmt.Errorf("source %q: %s: %s", s.Name, field, fmt.Sprintf(format, args...))
 	}
-	if s.Name == "" || len(s.Name) > 128 {
-		return nil, fmt.Errorf("source name %q: give a name of 1 to 128 characters, such as line1", s.Name)
+	if err := CheckSourceName(s.Name); err != nil {
+		return nil, err
 	}
 	c := &compiledSource{Source: s}
 	var err error

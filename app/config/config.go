@@ -217,12 +217,15 @@ type Supervisor struct {
 const (
 	DefaultDriver          = "sqlite"
 	DefaultSQLiteDSN       = "gradewatch.db"
-	DefaultInterval        = "10s"
 	DefaultBatchSize       = monitor.DefaultBatchSize
 	DefaultLease           = "2m"
 	DefaultReviewThreshold = 0.8
 	DefaultImageFolder     = "images"
 )
+
+// DefaultInterval is the poll interval of a source whose file leaves it
+// out: the monitor's default, as written in the file ("10s").
+var DefaultInterval = monitor.DefaultInterval.String()
 
 // DefaultReasons is the override reason pick-list used when the file has
 // none.

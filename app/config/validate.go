@@ -175,8 +175,8 @@ var modes = []string{"key", "rowversion", "claim"}
 func (s Source) validate(ch *checker, p, driver string) {
 	if strings.TrimSpace(s.Name) == "" {
 		ch.add(p+".name", "empty; give the source a name, such as \"line1\"")
-	} else if len(s.Name) > 64 || strings.ContainsFunc(s.Name, func(r rune) bool { return r < ' ' || r == 0x7f }) {
-		ch.add(p+".name", "%q is too long or holds control characters; use up to 64 printable characters", s.Name)
+	} else if err := storage.CheckSourceName(s.Name); err != nil {
+		ch.add(p+".name", "%v", err)
 	}
 	checkIdent(ch, p+".table", s.Table, true)
 	checkIdent(ch, p+".key", s.Key, false)
