@@ -23,8 +23,9 @@
 //
 // The live feed keeps at most Options.MaxFeed results (default 20,000),
 // thumbnails (at most 64 px a side) only for the newest Options.MaxThumbs
-// (default 1,000), and full matrices for the newest 256 for the detail
-// view. Older thumbnails and matrices are loaded again through the
+// (default 1,000), and full-resolution matrices (ScanGraded.Scan, never
+// the thumbnail) of the newest 256 scans within 64 MiB for the detail view
+// and review. Older thumbnails and matrices are loaded again through the
 // ScanLoader when they come into view.
 //
 // # Screens
