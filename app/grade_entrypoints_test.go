@@ -85,6 +85,12 @@ func TestSameGradeThroughEveryEntryPoint(t *testing.T) {
 		Layout:   config.Layout{Kind: "image", Normalisation: fixed},
 		Interval: "1s", BatchSize: 64,
 	})
+	// The same rows as a line whose range is four times wider: its
+	// layout must reach "grade --source" (the grade changes).
+	wide := 1020.0
+	cfg.Sources = append(cfg.Sources, cfg.Sources[len(cfg.Sources)-1])
+	cfg.Sources[len(cfg.Sources)-1].Name = "images-wide"
+	cfg.Sources[len(cfg.Sources)-1].Layout.Normalisation = config.Normalisation{Kind: "fixed", Min: fixed.Min, Max: &wide}
 	if err := cfg.Save(cfgPath); err != nil {
 		t.Fatal(err)
 	}
@@ -99,8 +105,11 @@ func TestSameGradeThroughEveryEntryPoint(t *testing.T) {
 	decoder := newImageDecoder(ws.Config)
 	loader := newScanLoader(ws.Store, ws.Config)
 	labels := ws.Models.Current().Info().Labels
-	if got := decoder.Sources(); len(got) != 3 || got[0] != ws.Config.Sources[0].Name {
-		t.Fatalf("ad hoc sources = %v; want the 3 configured, the demo's first", got)
+	if code, _, errOut := gw(t, "grade", "--model", ws.Config.ModelPath(), "--config", cfgPath, "--source", "nope", "x.png"); code != 2 || !strings.Contains(errOut, `no enabled source "nope"`) {
+		t.Errorf("grade --source nope = exit %d, %q; want 2 naming the source", code, errOut)
+	}
+	if got := decoder.Sources(); len(got) != 4 || got[0] != ws.Config.Sources[0].Name {
+		t.Fatalf("ad hoc sources = %v; want the 4 configured, the demo's first", got)
 	}
 
 	for key, data := range files {
@@ -135,19 +144,22 @@ func TestSameGradeThroughEveryEntryPoint(t *testing.T) {
 		if err := os.WriteFile(file, data, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		out := mustGW(t, "grade", "--model", ws.Config.ModelPath(), "--json", file)
-		var g struct {
-			Label string             `json:"label"`
-			Probs map[string]float32 `json:"probabilities"`
+		for _, args := range [][]string{nil, {"--config", cfgPath}, {"--config", cfgPath, "--source", "images"}} {
+			args = append(append([]string{"grade", "--model", ws.Config.ModelPath(), "--json"}, args...), file)
+			out := mustGW(t, args...)
+			var g struct {
+				Label string             `json:"label"`
+				Probs map[string]float32 `json:"probabilities"`
+			}
+			if err := json.Unmarshal([]byte(strings.TrimSpace(out)), &g); err != nil {
+				t.Fatalf("grade --json output %q: %v", out, err)
+			}
+			probs := make([]float32, len(labels))
+			for i, l := range labels {
+				probs[i] = g.Probs[l]
+			}
+			paths = append(paths, path{"gradewatch " + strings.Join(args[3:len(args)-1], " "), g.Label, probs})
 		}
-		if err := json.Unmarshal([]byte(strings.TrimSpace(out)), &g); err != nil {
-			t.Fatalf("grade --json output %q: %v", out, err)
-		}
-		probs := make([]float32, len(labels))
-		for i, l := range labels {
-			probs[i] = g.Probs[l]
-		}
-		paths = append(paths, path{"gradewatch grade", g.Label, probs})
 		// The console bridge: the saved PNG, and the source row.
 		for _, l := range []struct {
 			name string
@@ -166,6 +178,27 @@ func TestSameGradeThroughEveryEntryPoint(t *testing.T) {
 				t.Fatal(err)
 			}
 			paths = append(paths, path{l.name, p.Grade, p.Probs})
+		}
+		wideOut := mustGW(t, "grade", "--model", ws.Config.ModelPath(), "--json", "--config", cfgPath, "--source", "images-wide", file)
+		var wideGrade struct {
+			Probs map[string]float32 `json:"probabilities"`
+		}
+		if err := json.Unmarshal([]byte(strings.TrimSpace(wideOut)), &wideGrade); err != nil {
+			t.Fatal(err)
+		}
+		wideStored, err := ws.Store.ResultByKey(t.Context(), "images-wide", key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		changed := false
+		for i, l := range labels {
+			if d := math.Abs(float64(wideGrade.Probs[l]) - wideStored.Probs[i]); d > 1e-5 {
+				t.Errorf("image %s: grade --source images-wide probability %d = %v; its line %v", key, i, wideGrade.Probs[l], wideStored.Probs[i])
+			}
+			changed = changed || math.Abs(float64(wideGrade.Probs[l])-float64(line.Probs[i])) > 1e-3
+		}
+		if !changed {
+			t.Errorf("image %s: grade --source images-wide gave the probabilities of the 0..255 source; want its own normalisation", key)
 		}
 		for _, p := range paths {
 			if p.grade != line.Grade {

@@ -10,11 +10,39 @@ import (
 	"github.com/gradewatch/gradewatch/monitor/scan"
 )
 
-// Grade runs "gradewatch grade --model FILE IMAGE...".
+// LayoutFunc returns the scan layout of a source of the configuration
+// file at configPath; source "" means the first enabled source.
+type LayoutFunc func(configPath, source string) (scan.Layout, error)
+
+// Grade runs "gradewatch grade --model FILE IMAGE...", decoding every
+// image with scan.DefaultImageLayout.
 func Grade(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := newFlags("grade", "--model FILE [--json] IMAGE...", stderr)
+	return GradeWith(nil)(ctx, args, stdout, stderr)
+}
+
+// GradeWith returns the grade command with "--config FILE [--source
+// NAME]": images are then decoded and normalised as that source's scans
+// (scan.ImageLayout of the layout layoutOf gives), so they grade as on the
+// line. A nil layoutOf offers no --config.
+func GradeWith(layoutOf LayoutFunc) func(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	return func(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+		return runGrade(ctx, layoutOf, args, stdout, stderr)
+	}
+}
+
+func runGrade(ctx context.Context, layoutOf LayoutFunc, args []string, stdout, stderr io.Writer) int {
+	usage := "--model FILE [--json] IMAGE..."
+	if layoutOf != nil {
+		usage = "--model FILE [--config FILE [--source NAME]] [--json] IMAGE..."
+	}
+	fs := newFlags("grade", usage, stderr)
 	modelPath := fs.String("model", "", "ONNX model file (its sidecar JSON beside it is read too)")
 	asJSON := fs.Bool("json", false, "print one JSON object per image")
+	var configPath, source *string
+	if layoutOf != nil {
+		configPath = fs.String("config", "", "decode images as a source of this configuration decodes its scans")
+		source = fs.String("source", "", "the source of --config (default: the first)")
+	}
 	pos, code, ok := parse(fs, args)
 	if !ok {
 		return code
@@ -22,6 +50,18 @@ func Grade(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if *modelPath == "" || len(pos) == 0 {
 		fmt.Fprintln(stderr, "gradewatch grade: give --model FILE and at least one image (PNG, JPEG, BMP, TIFF or GIF)")
 		fs.Usage()
+		return 2
+	}
+	layout := scan.DefaultImageLayout
+	if layoutOf != nil && *configPath != "" {
+		l, err := layoutOf(*configPath, *source)
+		if err != nil {
+			fmt.Fprintf(stderr, "gradewatch grade: %v\n", err)
+			return 2
+		}
+		layout = scan.ImageLayout(l)
+	} else if layoutOf != nil && *source != "" {
+		fmt.Fprintln(stderr, "gradewatch grade: --source needs --config FILE")
 		return 2
 	}
 	m, err := inference.LoadFile(ctx, *modelPath)
@@ -34,7 +74,7 @@ func Grade(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	var files []string
 	failed := false
 	for _, p := range pos {
-		img, err := readImage(p)
+		img, err := readImage(layout, p)
 		if err != nil {
 			fmt.Fprintf(stderr, "gradewatch grade: %v\n", err)
 			failed = true
@@ -88,10 +128,10 @@ func writePrediction(w io.Writer, file string, p inference.Prediction, labels []
 }
 
 // readImage decodes an image file with monitor/scan's one image decoder
-// (PNG, JPEG, BMP, TIFF or GIF; 8-bit grey levels 0..255 to 0..1, as the
-// demo line's layout), so a file grades as the console grades it.
-func readImage(path string) (inference.Image, error) {
-	m, _, err := scan.ReadImageFile(scan.DefaultImageLayout, path)
+// (PNG, JPEG, BMP, TIFF or GIF) and layout l, so a file grades as the
+// console grades it.
+func readImage(l scan.Layout, path string) (inference.Image, error) {
+	m, _, err := scan.ReadImageFile(l, path)
 	if err != nil {
 		return inference.Image{}, err
 	}

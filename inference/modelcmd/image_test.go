@@ -12,6 +12,8 @@ import (
 	"testing"
 
 	"golang.org/x/image/bmp"
+
+	"github.com/gradewatch/gradewatch/monitor/scan"
 )
 
 // TestReadImageFormats writes one grey gradient as PNG, JPEG and BMP (and
@@ -48,7 +50,7 @@ func TestReadImageFormats(t *testing.T) {
 				t.Fatal(err)
 			}
 			f.Close()
-			img, err := readImage(p)
+			img, err := readImage(scan.DefaultImageLayout, p)
 			if err != nil {
 				t.Fatal(err)
 			}
