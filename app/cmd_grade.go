@@ -1,6 +1,6 @@
 package app
 
-import "github.com/gradewatch/gradewatch/inference/modelcmd"
+import "github.com/gradewatch/gradewatch/app/modelcmd"
 
 func init() {
 	register(command{name: "grade", summary: "grade image files with a model: grade --model FILE IMAGE...", run: modelcmd.Grade})

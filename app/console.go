@@ -18,8 +18,8 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/gradewatch/gradewatch/app/config"
+	"github.com/gradewatch/gradewatch/app/instance"
 	"github.com/gradewatch/gradewatch/ui"
-	"github.com/gradewatch/gradewatch/ui/instance"
 )
 
 // consoleAppID identifies the console to Fyne (preferences, notifications).
