@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/gradewatch/gradewatch/app/config"
+	"github.com/gradewatch/gradewatch/app/workspace"
 )
 
 func init() {
@@ -24,7 +25,7 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if code := parseFlags(fs, args); code >= 0 {
 		return code
 	}
-	path, cfg, err := EnsureWorkspace(ctx, *cfgPath)
+	path, cfg, err := workspace.Ensure(ctx, *cfgPath)
 	if err != nil {
 		fmt.Fprintf(stderr, "gradewatch check: %v\n", err)
 		return 1
@@ -35,7 +36,7 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		failed = true
 		fmt.Fprintf(stdout, "FAIL  %s: %v\n", what, err)
 	}
-	if st, err := openStore(ctx, cfg); err != nil {
+	if st, err := workspace.OpenStore(ctx, cfg); err != nil {
 		fail("database", err)
 	} else {
 		fmt.Fprintf(stdout, "ok    database: %s, tables migrated\n", cfg.Database.Driver)
@@ -54,7 +55,7 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		}
 		st.Close()
 	}
-	if m, err := loadValidModel(ctx, cfg.ModelPath()); err != nil {
+	if m, err := workspace.LoadValidModel(ctx, cfg.ModelPath()); err != nil {
 		fail("model", err)
 	} else {
 		in := m.Info()

@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/gradewatch/gradewatch/app/workspace"
 	"github.com/gradewatch/gradewatch/storage"
 )
 
@@ -82,11 +83,11 @@ func parseTime(flag, s string) (time.Time, error) {
 }
 
 func exportCSV(ctx context.Context, cfgPath, out string, from, to time.Time, probs bool, stdout, stderr io.Writer) error {
-	path, cfg, err := EnsureWorkspace(ctx, cfgPath)
+	path, cfg, err := workspace.Ensure(ctx, cfgPath)
 	if err != nil {
 		return err
 	}
-	st, err := openStore(ctx, cfg)
+	st, err := workspace.OpenStore(ctx, cfg)
 	if err != nil {
 		return fmt.Errorf("open database of %s: %w", path, err)
 	}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io"
+
+	"github.com/gradewatch/gradewatch/app/workspace"
 )
 
 func init() {
@@ -23,14 +25,14 @@ func runInit(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	if *dir == "" {
-		d, err := DefaultWorkspaceDir()
+		d, err := workspace.DefaultDir()
 		if err != nil {
 			fmt.Fprintf(stderr, "gradewatch init: %v\n", err)
 			return 1
 		}
 		*dir = d
 	}
-	path, err := InitDemo(ctx, *dir)
+	path, err := workspace.InitDemo(ctx, *dir)
 	if err != nil {
 		fmt.Fprintf(stderr, "gradewatch init: %v\n", err)
 		return 1

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/gradewatch/gradewatch/app/config"
+	"github.com/gradewatch/gradewatch/app/workspace"
 )
 
 func init() {
@@ -28,7 +29,7 @@ func runSetPIN(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	if code := parseFlags(fs, args); code >= 0 {
 		return code
 	}
-	path, cfg, err := EnsureWorkspace(ctx, *cfgPath)
+	path, cfg, err := workspace.Ensure(ctx, *cfgPath)
 	if err != nil {
 		fmt.Fprintf(stderr, "gradewatch set-pin: %v\n", err)
 		return 1

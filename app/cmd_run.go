@@ -5,6 +5,10 @@ import (
 	"fmt"
 	"io"
 	"time"
+
+	"github.com/gradewatch/gradewatch/app/console"
+	"github.com/gradewatch/gradewatch/app/demo"
+	"github.com/gradewatch/gradewatch/app/workspace"
 )
 
 func init() {
@@ -31,14 +35,14 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		if *cfgPath != "" {
 			consoleArgs = []string{"--config", *cfgPath}
 		}
-		return runConsole(ctx, consoleArgs, stderr)
+		return console.Run(ctx, consoleArgs, stderr)
 	}
-	path, _, err := EnsureWorkspace(ctx, *cfgPath)
+	path, _, err := workspace.Ensure(ctx, *cfgPath)
 	if err != nil {
 		fmt.Fprintf(stderr, "gradewatch run: %v\n", err)
 		return 1
 	}
-	w, err := OpenWorkspace(ctx, path)
+	w, err := workspace.Open(ctx, path)
 	if err != nil {
 		fmt.Fprintf(stderr, "gradewatch run: %v\n", err)
 		return 1
@@ -55,7 +59,7 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 		lineCtx, stop := context.WithCancel(ctx)
 		defer stop()
-		go SimulateLine(lineCtx, w.Store, *line, func(err error) { fmt.Fprintf(stderr, "gradewatch run: demo line: %v\n", err) })
+		go demo.SimulateLine(lineCtx, w.Store, *line, func(err error) { fmt.Fprintf(stderr, "gradewatch run: demo line: %v\n", err) })
 	}
 	if _, err := RunHeadless(ctx, w, HeadlessOptions{UntilIdle: *untilIdle, StatusEvery: *every}, stdout); err != nil {
 		fmt.Fprintf(stderr, "gradewatch run: %v\n", err)

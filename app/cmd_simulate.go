@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/gradewatch/gradewatch/app/config"
+	"github.com/gradewatch/gradewatch/app/demo"
+	"github.com/gradewatch/gradewatch/app/workspace"
 )
 
 func init() {
@@ -28,7 +30,7 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		fmt.Fprintf(stderr, "gradewatch simulate: --count %d --rate %v; give a positive count and a rate of 0 or more\n", *count, *rate)
 		return 2
 	}
-	path, cfg, err := EnsureWorkspace(ctx, *cfgPath)
+	path, cfg, err := workspace.Ensure(ctx, *cfgPath)
 	if err != nil {
 		fmt.Fprintf(stderr, "gradewatch simulate: %v\n", err)
 		return 1
@@ -49,12 +51,12 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	return 0
 }
 
-func simulate(ctx context.Context, cfg *config.Config, seed uint64, count int, rate float64) (SimulateStats, error) {
-	st, err := openStore(ctx, cfg)
+func simulate(ctx context.Context, cfg *config.Config, seed uint64, count int, rate float64) (demo.SimulateStats, error) {
+	st, err := workspace.OpenStore(ctx, cfg)
 	if err != nil {
-		return SimulateStats{}, err
+		return demo.SimulateStats{}, err
 	}
 	defer st.Close()
 	rng := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
-	return Simulate(ctx, st, rng, count, rate)
+	return demo.Simulate(ctx, st, rng, count, rate)
 }

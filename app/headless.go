@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gradewatch/gradewatch/app/workspace"
 	"github.com/gradewatch/gradewatch/monitor"
 )
 
@@ -66,14 +67,14 @@ type HeadlessSummary struct {
 // done (SIGINT or SIGTERM in the command) or, with UntilIdle, until
 // nothing is pending. It logs status lines, model changes and a summary
 // to out.
-func RunHeadless(ctx context.Context, w *Workspace, opt HeadlessOptions, out io.Writer) (HeadlessSummary, error) {
+func RunHeadless(ctx context.Context, w *workspace.Workspace, opt HeadlessOptions, out io.Writer) (HeadlessSummary, error) {
 	if w.Monitor == nil {
 		return HeadlessSummary{}, fmt.Errorf("run %s: no enabled source to watch; add a source to the configuration", w.ConfigPath)
 	}
 	if w.Models.Current() == nil {
 		return HeadlessSummary{}, fmt.Errorf("run %s: %w", w.ConfigPath, w.ModelErr)
 	}
-	w.Models.OnChange(func(c ModelChange) {
+	w.Models.OnChange(func(c workspace.ModelChange) {
 		if c.Err != nil {
 			fmt.Fprintf(out, "model: %v (still running %s %s)\n", c.Err, c.Current.Name, shortSHA(c.Current.SHA256))
 			return

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/gradewatch/gradewatch/app/config"
+	"github.com/gradewatch/gradewatch/app/workspace"
 	"github.com/gradewatch/gradewatch/storage"
 )
 
@@ -43,7 +44,7 @@ type sourceRow struct{ source, key, trueLabel string }
 // source tables straight from the database, independently of the monitor.
 func demoSourceRows(t *testing.T, cfg *config.Config) []sourceRow {
 	t.Helper()
-	st, err := openStore(t.Context(), cfg)
+	st, err := workspace.OpenStore(t.Context(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,7 +81,7 @@ func TestDemoEndToEnd(t *testing.T) {
 		t.Skip("end-to-end run")
 	}
 	dir := t.TempDir()
-	cfgPath := filepath.Join(dir, ConfigFile)
+	cfgPath := filepath.Join(dir, workspace.ConfigFile)
 	mustGW(t, "init", "--demo", "--dir", dir)
 	// init is idempotent on a demo workspace.
 	mustGW(t, "init", "--demo", "--dir", dir)
@@ -201,7 +202,7 @@ func TestDemoEndToEnd(t *testing.T) {
 
 func TestInitRefusesRealConfig(t *testing.T) {
 	dir := t.TempDir()
-	path := filepath.Join(dir, ConfigFile)
+	path := filepath.Join(dir, workspace.ConfigFile)
 	real := demoConfigNotDemo(t)
 	if err := real.Save(path); err != nil {
 		t.Fatal(err)
@@ -243,7 +244,7 @@ func demoConfigNotDemo(t *testing.T) *config.Config {
 
 func TestCommandErrors(t *testing.T) {
 	dir := t.TempDir()
-	cfgPath := filepath.Join(dir, ConfigFile)
+	cfgPath := filepath.Join(dir, workspace.ConfigFile)
 	mustGW(t, "init", "--demo", "--dir", dir)
 	tests := []struct {
 		args     []string
@@ -276,7 +277,7 @@ func TestCommandErrors(t *testing.T) {
 
 func TestExportTimeRange(t *testing.T) {
 	dir := t.TempDir()
-	cfgPath := filepath.Join(dir, ConfigFile)
+	cfgPath := filepath.Join(dir, workspace.ConfigFile)
 	mustGW(t, "init", "--demo", "--dir", dir)
 	mustGW(t, "simulate", "--config", cfgPath, "--count", "6", "--seed", "3")
 	mustGW(t, "run", "--headless", "--config", cfgPath, "--until-idle", "--status-every", "0")
@@ -374,7 +375,7 @@ func TestWriteResultsCSVQuoting(t *testing.T) {
 // summary, without waiting for the 10 s and 30 s poll intervals.
 func TestRunHeadlessStopsOnSignal(t *testing.T) {
 	dir := t.TempDir()
-	cfgPath := filepath.Join(dir, ConfigFile)
+	cfgPath := filepath.Join(dir, workspace.ConfigFile)
 	mustGW(t, "init", "--demo", "--dir", dir)
 	mustGW(t, "simulate", "--config", cfgPath, "--count", "10", "--seed", "5")
 	ctx, cancel := context.WithCancel(t.Context())
@@ -387,7 +388,7 @@ func TestRunHeadlessStopsOnSignal(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := openStore(t.Context(), cfg)
+	st, err := workspace.OpenStore(t.Context(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -416,7 +417,7 @@ func TestRunHeadlessStopsOnSignal(t *testing.T) {
 // review time.
 func TestExportAfterOverride(t *testing.T) {
 	dir := t.TempDir()
-	cfgPath := filepath.Join(dir, ConfigFile)
+	cfgPath := filepath.Join(dir, workspace.ConfigFile)
 	mustGW(t, "init", "--demo", "--dir", dir)
 	mustGW(t, "simulate", "--config", cfgPath, "--count", "2", "--seed", "11")
 	mustGW(t, "run", "--headless", "--config", cfgPath, "--until-idle", "--status-every", "0")
@@ -424,7 +425,7 @@ func TestExportAfterOverride(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := openStore(t.Context(), cfg)
+	st, err := workspace.OpenStore(t.Context(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -470,5 +471,17 @@ func TestExportAfterOverride(t *testing.T) {
 	}
 	if !found {
 		t.Error("the overridden result is not in the export")
+	}
+}
+
+// waitFor polls cond every 50 ms until it holds or 15 s pass.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }

@@ -1,4 +1,4 @@
-package app
+package workspace
 
 import (
 	"context"
@@ -31,6 +31,9 @@ func replaceFile(t *testing.T, path string, data []byte) {
 		t.Fatal(err)
 	}
 }
+
+// shortSHA returns the first 12 hex digits of a SHA-256, for messages.
+func shortSHA(sha string) string { return sha[:min(12, len(sha))] }
 
 func waitChange(t *testing.T, ch <-chan ModelChange) ModelChange {
 	t.Helper()

@@ -1,4 +1,4 @@
-package app
+package workspace
 
 import (
 	"context"
@@ -7,11 +7,11 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/gradewatch/gradewatch/app/config"
+	"github.com/gradewatch/gradewatch/app/demo"
 	"github.com/gradewatch/gradewatch/storage"
 )
 
@@ -56,7 +56,7 @@ func TestWorkspaceHotReload(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
 	path := fastDemo(t)
-	w, err := OpenWorkspace(ctx, path)
+	w, err := Open(ctx, path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,7 +69,7 @@ func TestWorkspaceHotReload(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 1))
 	simulateAndWait := func(n int) {
 		t.Helper()
-		if _, err := Simulate(ctx, w.Store, rng, n, 0); err != nil {
+		if _, err := demo.Simulate(ctx, w.Store, rng, n, 0); err != nil {
 			t.Fatal(err)
 		}
 		waitFor(t, "the monitor to catch up", func() bool {
@@ -130,30 +130,30 @@ func TestEnsureWorkspaceFirstRun(t *testing.T) {
 	t.Setenv("XDG_CONFIG_HOME", home) // os.UserConfigDir on Linux and BSD
 	t.Setenv("HOME", home)            // on macOS
 	t.Setenv("AppData", home)         // on Windows
-	want, err := DefaultWorkspaceDir()
+	want, err := DefaultDir()
 	if err != nil {
 		t.Fatal(err)
 	}
-	path, cfg, err := EnsureWorkspace(t.Context(), "")
+	path, cfg, err := Ensure(t.Context(), "")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if path != filepath.Join(want, ConfigFile) || !cfg.Demo {
-		t.Fatalf("EnsureWorkspace = %s (demo %v); want the demo in %s", path, cfg.Demo, want)
+		t.Fatalf("Ensure = %s (demo %v); want the demo in %s", path, cfg.Demo, want)
 	}
 	// The user changes the workspace; the next start keeps the change.
 	cfg.Review.Threshold = 0.5
 	if err := cfg.Save(path); err != nil {
 		t.Fatal(err)
 	}
-	_, again, err := EnsureWorkspace(t.Context(), "")
+	_, again, err := Ensure(t.Context(), "")
 	if err != nil || again.Review.Threshold != 0.5 {
-		t.Errorf("second EnsureWorkspace = threshold %v, %v; want the saved 0.5", again.Review.Threshold, err)
+		t.Errorf("second Ensure = threshold %v, %v; want the saved 0.5", again.Review.Threshold, err)
 	}
 	// An explicit --config is loaded as it is.
 	other := filepath.Join(t.TempDir(), "missing.json")
-	if _, _, err := EnsureWorkspace(t.Context(), other); !errors.Is(err, fs.ErrNotExist) {
-		t.Errorf("EnsureWorkspace(missing file) = %v; want a not-exist error", err)
+	if _, _, err := Ensure(t.Context(), other); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("Ensure(missing file) = %v; want a not-exist error", err)
 	}
 }
 
@@ -165,7 +165,7 @@ func TestSimulateLine(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := openStore(t.Context(), cfg)
+	st, err := OpenStore(t.Context(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -173,7 +173,7 @@ func TestSimulateLine(t *testing.T) {
 	ctx, cancel := context.WithTimeout(t.Context(), time.Second)
 	defer cancel()
 	start := time.Now()
-	SimulateLine(ctx, st, 20, func(err error) { t.Errorf("demo line: %v", err) })
+	demo.SimulateLine(ctx, st, 20, func(err error) { t.Errorf("demo line: %v", err) })
 	if d := time.Since(start); d > 3*time.Second {
 		t.Errorf("SimulateLine returned %v after its context ended; want promptly", d)
 	}
@@ -189,30 +189,6 @@ func TestSimulateLine(t *testing.T) {
 	if n < 5 || n > 25 {
 		t.Errorf("demo line inserted %d scans in 1s at 20/s; want about 20", n)
 	}
-}
-
-// TestUntilIdleGivesUpOnBrokenSource checks that --until-idle does not
-// wait for ever when a source cannot be read: it exits 1 naming the source.
-func TestUntilIdleGivesUpOnBrokenSource(t *testing.T) {
-	dir := t.TempDir()
-	path, err := InitDemo(t.Context(), dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := config.Load(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.Sources[1].Table = "no_such_table"
-	if err := cfg.Save(path); err != nil {
-		t.Fatal(err)
-	}
-	start := time.Now()
-	code, _, errOut := gw(t, "run", "--headless", "--config", path, "--until-idle", "--status-every", "0")
-	if code != 1 || !strings.Contains(errOut, "source demo-points failed") || !strings.Contains(errOut, "no_such_table") {
-		t.Errorf("run --until-idle with a missing table = exit %d, stderr %q; want 1 naming demo-points and the table", code, errOut)
-	}
-	t.Logf("gave up after %v", time.Since(start).Round(time.Millisecond))
 }
 
 // TestWorkspaceOpensWithoutModel checks that a workspace whose model file
@@ -233,15 +209,9 @@ func TestWorkspaceOpensWithoutModel(t *testing.T) {
 	if err := os.WriteFile(cfg.ModelPath(), []byte("broken"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	// Headless refuses to start without a model.
-	code, _, errOut := gw(t, "run", "--headless", "--config", path, "--until-idle")
-	if code != 1 || !strings.Contains(errOut, "load model") {
-		t.Errorf("run without a valid model = exit %d, stderr %q; want 1 and the load error", code, errOut)
-	}
-
-	w, err := OpenWorkspace(ctx, path)
+	w, err := Open(ctx, path)
 	if err != nil {
-		t.Fatalf("OpenWorkspace with a broken model: %v; want it to open", err)
+		t.Fatalf("Open with a broken model: %v; want it to open", err)
 	}
 	defer w.Close()
 	if w.ModelErr == nil || w.Models.Current() != nil {
@@ -254,7 +224,7 @@ func TestWorkspaceOpensWithoutModel(t *testing.T) {
 	w.Models.OnChange(func(c ModelChange) { changes <- c })
 	done := make(chan error, 1)
 	go func() { done <- w.Run(ctx) }()
-	if _, err := Simulate(ctx, w.Store, rand.New(rand.NewPCG(3, 3)), 2, 0); err != nil {
+	if _, err := demo.Simulate(ctx, w.Store, rand.New(rand.NewPCG(3, 3)), 2, 0); err != nil {
 		t.Fatal(err)
 	}
 	time.Sleep(300 * time.Millisecond)
@@ -272,18 +242,4 @@ func TestWorkspaceOpensWithoutModel(t *testing.T) {
 	})
 	cancel()
 	<-done
-}
-
-// TestSimulateRate checks that --rate paces the inserts: 10 scans at 20
-// per second cannot be done in much less than half a second.
-func TestSimulateRate(t *testing.T) {
-	path := fastDemo(t)
-	start := time.Now()
-	out := mustGW(t, "simulate", "--config", path, "--count", "10", "--rate", "20", "--seed", "1")
-	if d := time.Since(start); d < 400*time.Millisecond {
-		t.Errorf("10 scans at 20/s took %v; want about 0.5s", d)
-	}
-	if !strings.Contains(out, "inserted 10 scans (5 blob, 5 points)") {
-		t.Errorf("simulate output = %q; want 10 scans split 5/5", out)
-	}
 }

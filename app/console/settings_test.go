@@ -1,4 +1,4 @@
-package app
+package console
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/gradewatch/gradewatch/app/config"
+	"github.com/gradewatch/gradewatch/app/workspace"
 	"github.com/gradewatch/gradewatch/storage"
 	"github.com/gradewatch/gradewatch/ui"
 )
@@ -28,7 +29,7 @@ func settingsOnSQLite(t *testing.T) *consoleSettings {
 	if err := cfg.Save(path); err != nil {
 		t.Fatal(err)
 	}
-	return &consoleSettings{ws: &Workspace{ConfigPath: path, Config: cfg, Store: openTestStore(t), Models: &Models{}}}
+	return &consoleSettings{ws: &workspace.Workspace{ConfigPath: path, Config: cfg, Store: openTestStore(t), Models: &workspace.Models{}}}
 }
 
 func TestSaveSourceSettings(t *testing.T) {
@@ -162,7 +163,11 @@ func TestAddSourceSetting(t *testing.T) {
 // new source (not polled until the next start) is no error.
 func TestSaveWithRunningMonitor(t *testing.T) {
 	ctx := t.Context()
-	ws, err := OpenWorkspace(ctx, fastDemo(t))
+	path, err := workspace.InitDemo(ctx, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ws, err := workspace.Open(ctx, path)
 	if err != nil {
 		t.Fatal(err)
 	}
