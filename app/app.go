@@ -51,7 +51,7 @@ func init() {
 // so they work on a machine without DISPLAY.
 func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
-		return console.Run(ctx, nil, stderr)
+		return console.Run(ctx, "", stderr)
 	}
 	switch args[0] {
 	case "--version", "-version":

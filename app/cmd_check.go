@@ -7,6 +7,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/gradewatch/gradewatch/app/cli"
 	"github.com/gradewatch/gradewatch/app/config"
 	"github.com/gradewatch/gradewatch/app/workspace"
 )
@@ -20,9 +21,9 @@ func init() {
 // loads the model, reporting each step, and exits 1 if any failed. It
 // changes nothing but creating Gradewatch's own tables if they are missing.
 func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := newFlags("check", "--config FILE", stderr)
+	fs := cli.NewFlags("check", "--config FILE", stderr)
 	cfgPath := fs.String("config", "", "configuration file (default: the workspace in the user's configuration folder)")
-	if code := parseFlags(fs, args); code >= 0 {
+	if code, ok := cli.ParseFlagsOnly(fs, args); !ok {
 		return code
 	}
 	path, cfg, err := workspace.Ensure(ctx, *cfgPath)

@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/gradewatch/gradewatch/app/cli"
 	"github.com/gradewatch/gradewatch/app/workspace"
 	"github.com/gradewatch/gradewatch/storage"
 )
@@ -31,14 +32,14 @@ var exportColumns = []string{
 // runExport is "gradewatch export --config FILE --format csv --out FILE
 // [--from T] [--to T]".
 func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := newFlags("export", "--config FILE --format csv --out FILE [--from T] [--to T]", stderr)
+	fs := cli.NewFlags("export", "--config FILE --format csv --out FILE [--from T] [--to T]", stderr)
 	cfgPath := fs.String("config", "", "configuration file (default: the workspace in the user's configuration folder)")
 	format := fs.String("format", "csv", "output format; csv")
 	out := fs.String("out", "", `output file ("-" for standard output)`)
 	fromS := fs.String("from", "", "only results graded at or after T (RFC 3339, or a date 2006-01-02 meaning midnight UTC)")
 	toS := fs.String("to", "", "only results graded before T (same forms as --from)")
 	probs := fs.Bool("probs", false, "add one column per class with its probability (prob_<label>)")
-	if code := parseFlags(fs, args); code >= 0 {
+	if code, ok := cli.ParseFlagsOnly(fs, args); !ok {
 		return code
 	}
 	if *format != "csv" {

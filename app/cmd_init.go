@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/gradewatch/gradewatch/app/cli"
 	"github.com/gradewatch/gradewatch/app/workspace"
 )
 
@@ -14,10 +15,10 @@ func init() {
 
 // runInit is "gradewatch init --demo --dir DIR".
 func runInit(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := newFlags("init", "--demo --dir DIR", stderr)
+	fs := cli.NewFlags("init", "--demo --dir DIR", stderr)
 	isDemo := fs.Bool("demo", false, "create the demo workspace (simulated line on the embedded database, bundled model)")
 	dir := fs.String("dir", "", "folder for config.json, the database, the model and the images")
-	if code := parseFlags(fs, args); code >= 0 {
+	if code, ok := cli.ParseFlagsOnly(fs, args); !ok {
 		return code
 	}
 	if !*isDemo {

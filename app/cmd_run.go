@@ -6,6 +6,7 @@ import (
 	"io"
 	"time"
 
+	"github.com/gradewatch/gradewatch/app/cli"
 	"github.com/gradewatch/gradewatch/app/console"
 	"github.com/gradewatch/gradewatch/app/demo"
 	"github.com/gradewatch/gradewatch/app/workspace"
@@ -17,13 +18,13 @@ func init() {
 
 // runRun is "gradewatch run [--headless] [--config FILE] [--until-idle]".
 func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := newFlags("run", "[--headless] [--config FILE] [--until-idle] [--status-every 10s] [--simulate R]", stderr)
+	fs := cli.NewFlags("run", "[--headless] [--config FILE] [--until-idle] [--status-every 10s] [--simulate R]", stderr)
 	headless := fs.Bool("headless", false, "run the pipeline without the console")
 	cfgPath := fs.String("config", "", "configuration file (default: the demo workspace in the user's configuration folder)")
 	untilIdle := fs.Bool("until-idle", false, "with --headless, exit 0 once nothing is pending (1 if a source keeps failing or another console polls it)")
 	every := fs.Duration("status-every", 10*time.Second, "with --headless, interval between status lines (0: summary only)")
 	line := fs.Float64("simulate", 0, "with --headless on a demo workspace, keep inserting demo scans at this many per second")
-	if code := parseFlags(fs, args); code >= 0 {
+	if code, ok := cli.ParseFlagsOnly(fs, args); !ok {
 		return code
 	}
 	if !*headless {
@@ -31,11 +32,7 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintln(stderr, "gradewatch run: --until-idle needs --headless")
 			return 2
 		}
-		var consoleArgs []string
-		if *cfgPath != "" {
-			consoleArgs = []string{"--config", *cfgPath}
-		}
-		return console.Run(ctx, consoleArgs, stderr)
+		return console.Run(ctx, *cfgPath, stderr)
 	}
 	path, _, err := workspace.Ensure(ctx, *cfgPath)
 	if err != nil {

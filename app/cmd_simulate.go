@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"time"
 
+	"github.com/gradewatch/gradewatch/app/cli"
 	"github.com/gradewatch/gradewatch/app/config"
 	"github.com/gradewatch/gradewatch/app/demo"
 	"github.com/gradewatch/gradewatch/app/workspace"
@@ -18,12 +19,12 @@ func init() {
 
 // runSimulate is "gradewatch simulate --config FILE --count N [--rate R]".
 func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := newFlags("simulate", "--config FILE --count N [--rate R] [--seed S]", stderr)
+	fs := cli.NewFlags("simulate", "--config FILE --count N [--rate R] [--seed S]", stderr)
 	cfgPath := fs.String("config", "", "configuration file of a demo workspace (default: the one in the user's configuration folder)")
 	count := fs.Int("count", 0, "number of scans to insert")
 	rate := fs.Float64("rate", 0, "scans per second (0: as fast as possible)")
 	seed := fs.Uint64("seed", 0, "random seed for picking digits (0: from the clock)")
-	if code := parseFlags(fs, args); code >= 0 {
+	if code, ok := cli.ParseFlagsOnly(fs, args); !ok {
 		return code
 	}
 	if *count <= 0 || *rate < 0 {

@@ -2,8 +2,6 @@ package app
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"sort"
@@ -13,35 +11,6 @@ import (
 	"github.com/gradewatch/gradewatch/app/workspace"
 	"github.com/gradewatch/gradewatch/monitor"
 )
-
-// newFlags returns a flag set for a subcommand that writes its usage and
-// errors to stderr and returns errors instead of exiting.
-func newFlags(name, usage string, stderr io.Writer) *flag.FlagSet {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: gradewatch %s %s\n", name, usage)
-		fs.PrintDefaults()
-	}
-	return fs
-}
-
-// parseFlags parses args and returns the exit code to use when parsing
-// failed (0 for -h), or -1 to go on.
-func parseFlags(fs *flag.FlagSet, args []string) int {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(fs.Output(), "gradewatch %s: unexpected argument %q\n", fs.Name(), fs.Arg(0))
-		fs.Usage()
-		return 2
-	}
-	return -1
-}
 
 // idlePoll is how often --until-idle checks whether the monitor has caught
 // up.

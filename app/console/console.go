@@ -8,7 +8,6 @@ package console
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -32,16 +31,11 @@ import (
 // consoleAppID identifies the console to Fyne (preferences, notifications).
 const consoleAppID = "io.gradewatch.console"
 
-// Run opens the operator console on the workspace of --config (the
-// demo workspace when none is given) and blocks until the window closes or
-// ctx is done.
-func Run(ctx context.Context, args []string, stderr io.Writer) int {
-	fs := flag.NewFlagSet("console", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	configPath := fs.String("config", "", "configuration file (default: the demo workspace in the user's config folder)")
-	if err := fs.Parse(args); err != nil {
-		return 2
-	}
+// Run opens the operator console on the workspace of the configuration
+// file configPath ("": the demo workspace in the user's configuration
+// folder) and blocks until the window closes or ctx is done. It returns the
+// process exit code.
+func Run(ctx context.Context, configPath string, stderr io.Writer) int {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 
@@ -64,7 +58,7 @@ func Run(ctx context.Context, args []string, stderr io.Writer) int {
 	w := a.NewWindow("Gradewatch")
 	ui.RestoreWindow(a, w)
 
-	path, _, err := workspace.Ensure(ctx, *configPath)
+	path, _, err := workspace.Ensure(ctx, configPath)
 	var ws *workspace.Workspace
 	if err == nil {
 		ws, err = workspace.Open(ctx, path)

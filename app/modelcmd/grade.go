@@ -13,6 +13,7 @@ import (
 
 	_ "golang.org/x/image/bmp" // BMP scans
 
+	"github.com/gradewatch/gradewatch/app/cli"
 	"github.com/gradewatch/gradewatch/inference"
 )
 
@@ -21,10 +22,10 @@ const MaxImagePixels = 64 << 20
 
 // Grade runs "gradewatch grade --model FILE IMAGE...".
 func Grade(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := newFlags("grade", "--model FILE [--json] IMAGE...", stderr)
+	fs := cli.NewFlags("grade", "--model FILE [--json] IMAGE...", stderr)
 	modelPath := fs.String("model", "", "ONNX model file (its sidecar JSON beside it is read too)")
 	asJSON := fs.Bool("json", false, "print one JSON object per image")
-	pos, code, ok := parse(fs, args)
+	pos, code, ok := cli.Parse(fs, args)
 	if !ok {
 		return code
 	}
