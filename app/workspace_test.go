@@ -309,67 +309,6 @@ func TestExportTimeRange(t *testing.T) {
 	}
 }
 
-// TestWriteResultsCSVQuoting checks that metadata with commas, quotes and
-// line breaks survives a round trip through the CSV file, and that a
-// metadata column named like a fixed column does not shadow it.
-func TestWriteResultsCSVQuoting(t *testing.T) {
-	ctx := t.Context()
-	st, err := storage.Open(ctx, "sqlite", filepath.Join(t.TempDir(), "q.db"), storage.TableNames{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	if err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	src := storage.Source{Name: "s", Table: "t", KeyColumn: "id", Mode: storage.ModeKey, PayloadColumn: "p"}
-	if _, err := st.DB().ExecContext(ctx, "CREATE TABLE t (id INTEGER PRIMARY KEY, p BLOB)"); err != nil {
-		t.Fatal(err)
-	}
-	tricky := "a,\"b\"\nc"
-	res := storage.Result{
-		Source: "s", SourceKey: "1", Predicted: "7", Confidence: 0.25, Probs: []float64{0.25, 0.75}, Labels: []string{"7", "1"},
-		ModelName: "m", ModelSHA256: "abc", Metadata: map[string]string{"lot": tricky, "source": "shadow"},
-	}
-	if err := st.CommitBatch(ctx, src, []storage.Result{res}, nil, storage.Checkpoint{Key: 1}); err != nil {
-		t.Fatal(err)
-	}
-	var buf bytes.Buffer
-	n, err := WriteResultsCSV(ctx, st, &buf, ExportColumns{Metadata: []string{"lot", "source"}, Labels: []string{"1", "7", "x"}}, time.Time{}, time.Time{})
-	if err != nil || n != 1 {
-		t.Fatalf("WriteResultsCSV = %d, %v; want 1 row", n, err)
-	}
-	recs, err := csv.NewReader(&buf).ReadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
-	h, r := recs[0], recs[1]
-	get := func(name string) string {
-		for i, c := range h {
-			if c == name {
-				return r[i]
-			}
-		}
-		t.Fatalf("header %v lacks %q", h, name)
-		return ""
-	}
-	if got := get("lot"); got != tricky {
-		t.Errorf("lot = %q; want %q", got, tricky)
-	}
-	if get("source") != "s" || get("meta_source") != "shadow" {
-		t.Errorf("source = %q, meta_source = %q; want s and shadow", get("source"), get("meta_source"))
-	}
-	if get("confidence") != "0.25" || get("predicted_grade") != "7" || get("final_grade") != "7" {
-		t.Errorf("confidence, predicted, final = %q, %q, %q; want 0.25, 7, 7", get("confidence"), get("predicted_grade"), get("final_grade"))
-	}
-	if get("prob_7") != "0.25" || get("prob_1") != "0.75" || get("prob_x") != "" {
-		t.Errorf("prob_7, prob_1, prob_x = %q, %q, %q; want 0.25, 0.75 and empty", get("prob_7"), get("prob_1"), get("prob_x"))
-	}
-	if g := get("graded_at"); !strings.HasSuffix(g, "Z") {
-		t.Errorf("graded_at = %q; want RFC 3339 UTC", g)
-	}
-}
-
 // TestRunHeadlessStopsOnSignal checks the graceful stop: the command's
 // context ends (as on SIGINT or SIGTERM in main) and run returns 0 with a
 // summary, without waiting for the 10 s and 30 s poll intervals.
