@@ -58,7 +58,7 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		defer stop()
 		go demo.SimulateLine(lineCtx, w.Store, *line, func(err error) { fmt.Fprintf(stderr, "gradewatch run: demo line: %v\n", err) })
 	}
-	if _, err := RunHeadless(ctx, w, HeadlessOptions{UntilIdle: *untilIdle, StatusEvery: *every}, stdout); err != nil {
+	if _, err := runHeadless(ctx, w, headlessOptions{UntilIdle: *untilIdle, StatusEvery: *every}, stdout); err != nil {
 		fmt.Fprintf(stderr, "gradewatch run: %v\n", err)
 		return 1
 	}

@@ -16,8 +16,8 @@ import (
 // up.
 const idlePoll = 200 * time.Millisecond
 
-// HeadlessOptions configure RunHeadless.
-type HeadlessOptions struct {
+// headlessOptions configure runHeadless.
+type headlessOptions struct {
 	// UntilIdle stops the run once every source has caught up and nothing
 	// is pending.
 	UntilIdle bool
@@ -26,22 +26,22 @@ type HeadlessOptions struct {
 	StatusEvery time.Duration
 }
 
-// HeadlessSummary is what a headless run did.
-type HeadlessSummary struct {
+// headlessSummary is what a headless run did.
+type headlessSummary struct {
 	Graded, Rejected int64
 	Elapsed          time.Duration
 }
 
-// RunHeadless grades the workspace's sources without a GUI until ctx is
+// runHeadless grades the workspace's sources without a GUI until ctx is
 // done (SIGINT or SIGTERM in the command) or, with UntilIdle, until
 // nothing is pending. It logs status lines, model changes and a summary
 // to out.
-func RunHeadless(ctx context.Context, w *workspace.Workspace, opt HeadlessOptions, out io.Writer) (HeadlessSummary, error) {
+func runHeadless(ctx context.Context, w *workspace.Workspace, opt headlessOptions, out io.Writer) (headlessSummary, error) {
 	if w.Monitor == nil {
-		return HeadlessSummary{}, fmt.Errorf("run %s: no enabled source to watch; add a source to the configuration", w.ConfigPath)
+		return headlessSummary{}, fmt.Errorf("run %s: no enabled source to watch; add a source to the configuration", w.ConfigPath)
 	}
 	if w.Models.Current() == nil {
-		return HeadlessSummary{}, fmt.Errorf("run %s: %w", w.ConfigPath, w.ModelErr)
+		return headlessSummary{}, fmt.Errorf("run %s: %w", w.ConfigPath, w.ModelErr)
 	}
 	w.Models.OnChange(func(c workspace.ModelChange) {
 		if c.Err != nil {
@@ -90,7 +90,7 @@ loop:
 			}
 		}
 	}
-	sum := HeadlessSummary{Elapsed: time.Since(start)}
+	sum := headlessSummary{Elapsed: time.Since(start)}
 	st := w.Monitor.Status()
 	for _, s := range st {
 		sum.Graded += s.Graded

@@ -28,7 +28,7 @@ func Simulate(ctx context.Context, st *storage.Store, rng *rand.Rand, count int,
 	var stats SimulateStats
 	tables := storage.DefaultDemoTables()
 	insert := func(n int) error {
-		scans, err := Scans(rng, n)
+		scans, err := randomScans(rng, n)
 		if err != nil {
 			return err
 		}

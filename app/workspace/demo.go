@@ -13,16 +13,16 @@ import (
 	"github.com/gradewatch/gradewatch/storage"
 )
 
-// ErrNotDemo means a folder already holds a configuration that is not a
+// errNotDemo means a folder already holds a configuration that is not a
 // demo workspace, which init --demo must not overwrite.
-var ErrNotDemo = errors.New("not a demo workspace")
+var errNotDemo = errors.New("not a demo workspace")
 
 // InitDemo creates the demo workspace in dir, or completes one created
 // before: config.json, the embedded database gradewatch.db with the two
 // demo source tables, the bundled model and the image folder. It is
 // idempotent; an existing demo configuration is kept as it is (with any
 // changes made to it), and a configuration that is not a demo workspace is
-// refused with ErrNotDemo. The bundled model's sidecar is brought up to
+// refused. The bundled model's sidecar is brought up to
 // date while the workspace still uses the bundled model. It returns the
 // configuration file's path.
 func InitDemo(ctx context.Context, dir string) (string, error) {
@@ -39,7 +39,7 @@ func InitDemo(ctx context.Context, dir string) (string, error) {
 	case err != nil:
 		return "", fmt.Errorf("init demo workspace: %s exists but is not a readable configuration (%w); choose another --dir or move the file away", path, err)
 	case !cfg.Demo:
-		return "", fmt.Errorf("init demo workspace: %s is %w; choose another --dir, init never overwrites a real configuration", path, ErrNotDemo)
+		return "", fmt.Errorf("init demo workspace: %s is %w; choose another --dir, init never overwrites a real configuration", path, errNotDemo)
 	}
 	if _, err := os.Stat(cfg.ModelPath()); errors.Is(err, fs.ErrNotExist) {
 		if _, err := demo.WriteModel(dir); err != nil {

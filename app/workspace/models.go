@@ -49,8 +49,8 @@ type Models struct {
 // read once, complete.
 const debounce = 400 * time.Millisecond
 
-// LoadModels loads and validates the model at path.
-func LoadModels(ctx context.Context, path string) (*Models, error) {
+// loadModels loads and validates the model at path.
+func loadModels(ctx context.Context, path string) (*Models, error) {
 	m, err := LoadValidModel(ctx, path)
 	if err != nil {
 		return nil, err

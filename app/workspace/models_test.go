@@ -54,7 +54,7 @@ func TestModelsHotReload(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ms, err := LoadModels(ctx, path)
+	ms, err := loadModels(ctx, path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -147,12 +147,12 @@ func TestModelsRefuseAtStart(t *testing.T) {
 			if err := os.WriteFile(path, tt.data, 0o644); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := LoadModels(t.Context(), path); err == nil {
-				t.Errorf("LoadModels(%s) succeeded; want an error", tt.name)
+			if _, err := loadModels(t.Context(), path); err == nil {
+				t.Errorf("loadModels(%s) succeeded; want an error", tt.name)
 			}
 		})
 	}
-	if _, err := LoadModels(t.Context(), filepath.Join(dir, "missing.onnx")); err == nil {
-		t.Error("LoadModels(missing) succeeded; want an error")
+	if _, err := loadModels(t.Context(), filepath.Join(dir, "missing.onnx")); err == nil {
+		t.Error("loadModels(missing) succeeded; want an error")
 	}
 }

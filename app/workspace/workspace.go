@@ -68,7 +68,7 @@ func Open(ctx context.Context, configPath string) (*Workspace, error) {
 		w.Close()
 		return nil, fmt.Errorf("open workspace %s: %w", configPath, err)
 	}
-	w.Models, err = LoadModels(ctx, cfg.ModelPath())
+	w.Models, err = loadModels(ctx, cfg.ModelPath())
 	if err != nil {
 		// Open anyway so that the console can show the problem and a
 		// fixed model file (or a new path in the settings) is picked up;
