@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/gradewatch/gradewatch/app/config"
+	"github.com/gradewatch/gradewatch/app/demo"
 	"github.com/gradewatch/gradewatch/app/workspace"
 	"github.com/gradewatch/gradewatch/storage"
 )
@@ -368,7 +369,7 @@ func TestExportAfterOverride(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := st.ResultByKey(t.Context(), storage.DemoBlobSource, "1")
+	r, err := st.ResultByKey(t.Context(), demo.BlobSource, "1")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -397,7 +398,7 @@ func TestExportAfterOverride(t *testing.T) {
 	}
 	found := false
 	for _, rec := range recs[1:] {
-		if rec[idx("source")] != storage.DemoBlobSource || rec[idx("source_key")] != "1" {
+		if rec[idx("source")] != demo.BlobSource || rec[idx("source_key")] != "1" {
 			continue
 		}
 		found = true

@@ -8,8 +8,8 @@ import (
 	"time"
 
 	"github.com/gradewatch/gradewatch/app/config"
+	"github.com/gradewatch/gradewatch/app/demo"
 	"github.com/gradewatch/gradewatch/app/workspace"
-	"github.com/gradewatch/gradewatch/storage"
 	"github.com/gradewatch/gradewatch/ui"
 )
 
@@ -20,7 +20,7 @@ func settingsOnSQLite(t *testing.T) *consoleSettings {
 	dir := t.TempDir()
 	cfg := config.Default(dir)
 	cfg.Sources = []config.Source{{
-		Name: storage.DemoBlobSource, Table: storage.DefaultDemoTables().Blob, Key: "id", Mode: "key",
+		Name: demo.BlobSource, Table: demo.DefaultTables().Blob, Key: "id", Mode: "key",
 		Columns: config.Columns{Payload: "payload"}, Width: 28, Height: 28, Interval: "1s", BatchSize: 64,
 		Layout: config.Layout{Kind: "blob", DType: "uint8", Normalisation: config.Normalisation{Kind: "min-max"}},
 	}}
@@ -68,7 +68,7 @@ func TestSaveSourceSettings(t *testing.T) {
 				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
 					t.Errorf("SaveSettings = %v; want an error naming %s", err, tc.wantErr)
 				}
-				if back.Sources[0].Mode != "key" || back.Sources[0].Table != storage.DefaultDemoTables().Blob {
+				if back.Sources[0].Mode != "key" || back.Sources[0].Table != demo.DefaultTables().Blob {
 					t.Errorf("the refused settings reached the file: %+v", back.Sources[0])
 				}
 				return
@@ -89,9 +89,9 @@ func TestCheckSourceSetting(t *testing.T) {
 		want              string // part of the report or the error
 		ok                bool
 	}{
-		{"demo table", storage.DefaultDemoTables().Blob, "key", "OK: table " + storage.DefaultDemoTables().Blob + " readable, 0 scans pending.", true},
+		{"demo table", demo.DefaultTables().Blob, "key", "OK: table " + demo.DefaultTables().Blob + " readable, 0 scans pending.", true},
 		{"missing table", "no_such_scans", "key", "no_such_scans", false},
-		{"invalid mode", storage.DefaultDemoTables().Blob, "rowversion", "sources[0].mode", false},
+		{"invalid mode", demo.DefaultTables().Blob, "rowversion", "sources[0].mode", false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -121,9 +121,9 @@ func TestAddSourceSetting(t *testing.T) {
 		add     ui.SourceSetting
 		wantErr string
 	}{
-		{"copy of the demo source", ui.SourceSetting{Name: "line-2", CopyOf: storage.DemoBlobSource, Table: "line2_scans"}, ""},
+		{"copy of the demo source", ui.SourceSetting{Name: "line-2", CopyOf: demo.BlobSource, Table: "line2_scans"}, ""},
 		{"copy of a source that is not there", ui.SourceSetting{Name: "line-2", CopyOf: "ghost", Table: "line2_scans"}, `"line-2" is not in the configuration`},
-		{"empty table", ui.SourceSetting{Name: "line-2", CopyOf: storage.DemoBlobSource, Table: ""}, "sources[1].table"},
+		{"empty table", ui.SourceSetting{Name: "line-2", CopyOf: demo.BlobSource, Table: ""}, "sources[1].table"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -15,7 +15,6 @@ import (
 	"sync"
 
 	"github.com/gradewatch/gradewatch/app/config"
-	"github.com/gradewatch/gradewatch/storage"
 )
 
 var (
@@ -120,7 +119,7 @@ func Config() *config.Config {
 	c := config.Default("")
 	c.Demo = true
 	c.Database = config.Database{Driver: "sqlite", DSN: config.DefaultSQLiteDSN}
-	blob, points := storage.DemoSources(storage.DefaultDemoTables())
+	blob, points := Sources(DefaultTables())
 	fixed := config.Normalisation{Kind: "fixed", Min: ptr(0), Max: ptr(255)}
 	c.Sources = []config.Source{
 		{
@@ -128,7 +127,7 @@ func Config() *config.Config {
 			Columns:  config.Columns{Payload: blob.PayloadColumn, CreatedAt: blob.CreatedAtColumn},
 			Metadata: append([]string(nil), blob.MetadataColumns...),
 			Layout:   config.Layout{Kind: "blob", DType: "uint8", Normalisation: fixed},
-			Width:    storage.DemoSize, Height: storage.DemoSize,
+			Width:    Side, Height: Side,
 			Interval: blobInterval, BatchSize: config.DefaultBatchSize,
 		},
 		{
@@ -140,7 +139,7 @@ func Config() *config.Config {
 				Table: points.Points.Table, ScanKey: points.Points.KeyColumn,
 				X: points.Points.XColumn, Y: points.Points.YColumn, Value: points.Points.ValueColumn,
 			},
-			Width: storage.DemoSize, Height: storage.DemoSize,
+			Width: Side, Height: Side,
 			Interval: pointsInterval, BatchSize: config.DefaultBatchSize,
 		},
 	}
@@ -161,16 +160,16 @@ var (
 // Scans returns n simulated scans: digits drawn at random from the MNIST
 // test set by rng, with product, lot and station metadata and the digit's
 // true label.
-func randomScans(rng *rand.Rand, n int) ([]storage.DemoScan, error) {
+func randomScans(rng *rand.Rand, n int) ([]Scan, error) {
 	all, err := allDigits()
 	if err != nil {
 		return nil, err
 	}
-	scans := make([]storage.DemoScan, n)
+	scans := make([]Scan, n)
 	lot := fmt.Sprintf("LOT-%04d", rng.IntN(10000))
 	for i := range scans {
 		d := all[rng.IntN(len(all))]
-		scans[i] = storage.DemoScan{
+		scans[i] = Scan{
 			ProductID: products[rng.IntN(len(products))],
 			Lot:       lot,
 			Station:   stations[rng.IntN(len(stations))],

@@ -26,13 +26,13 @@ const demoChunk = 100
 // what it inserted so far and ctx's error, when ctx is done.
 func Simulate(ctx context.Context, st *storage.Store, rng *rand.Rand, count int, rate float64) (SimulateStats, error) {
 	var stats SimulateStats
-	tables := storage.DefaultDemoTables()
+	tables := DefaultTables()
 	insert := func(n int) error {
 		scans, err := randomScans(rng, n)
 		if err != nil {
 			return err
 		}
-		var blob, points []storage.DemoScan
+		var blob, points []Scan
 		for _, s := range scans {
 			// Alternate by the running total so that any chunking splits
 			// the scans evenly between the two sources.
@@ -43,13 +43,13 @@ func Simulate(ctx context.Context, st *storage.Store, rng *rand.Rand, count int,
 			}
 		}
 		if len(blob) > 0 {
-			if err := st.InsertDemoBlobScans(ctx, tables, blob); err != nil {
+			if err := InsertBlobScans(ctx, st, tables, blob); err != nil {
 				return fmt.Errorf("simulate: %w", err)
 			}
 			stats.Blob += len(blob)
 		}
 		if len(points) > 0 {
-			if err := st.InsertDemoPointScans(ctx, tables, points); err != nil {
+			if err := InsertPointScans(ctx, st, tables, points); err != nil {
 				return fmt.Errorf("simulate: %w", err)
 			}
 			stats.Points += len(points)

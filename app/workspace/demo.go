@@ -56,7 +56,7 @@ func InitDemo(ctx context.Context, dir string) (string, error) {
 		return "", fmt.Errorf("init demo workspace: %w", err)
 	}
 	defer st.Close()
-	if err := st.CreateDemoSources(ctx, storage.DefaultDemoTables()); err != nil {
+	if err := demo.CreateTables(ctx, st, demo.DefaultTables()); err != nil {
 		return "", fmt.Errorf("init demo workspace: %w", err)
 	}
 	if fresh {

@@ -12,7 +12,6 @@ import (
 
 	"github.com/gradewatch/gradewatch/app/config"
 	"github.com/gradewatch/gradewatch/app/demo"
-	"github.com/gradewatch/gradewatch/storage"
 )
 
 // fastDemo creates a demo workspace whose sources poll every 100 ms, and
@@ -92,7 +91,7 @@ func TestWorkspaceHotReload(t *testing.T) {
 	}
 	orig := w.Models.Current().Info().SHA256
 	simulateAndWait(4) // keys 1, 2 in each source
-	if got := shaOf(storage.DemoBlobSource, "1"); got != orig {
+	if got := shaOf(demo.BlobSource, "1"); got != orig {
 		t.Fatalf("first scan graded by %s; want %s", shortSHA(got), shortSHA(orig))
 	}
 
@@ -101,7 +100,7 @@ func TestWorkspaceHotReload(t *testing.T) {
 		t.Fatalf("corrupt model accepted: %+v", c)
 	}
 	simulateAndWait(2) // key 3 in each source, graded by the old model
-	if got := shaOf(storage.DemoBlobSource, "3"); got != orig {
+	if got := shaOf(demo.BlobSource, "3"); got != orig {
 		t.Errorf("after a refused model, scan graded by %s; want the running %s", shortSHA(got), shortSHA(orig))
 	}
 
@@ -111,7 +110,7 @@ func TestWorkspaceHotReload(t *testing.T) {
 		t.Fatalf("valid model refused: %v", c.Err)
 	}
 	simulateAndWait(2) // key 4 in each source, graded by the new model
-	for _, src := range []string{storage.DemoBlobSource, storage.DemoPointsSource} {
+	for _, src := range []string{demo.BlobSource, demo.PointsSource} {
 		if got := shaOf(src, "4"); got != c.Current.SHA256 {
 			t.Errorf("after the swap, %s/4 graded by %s; want the new %s", src, shortSHA(got), shortSHA(c.Current.SHA256))
 		}
@@ -228,7 +227,7 @@ func TestWorkspaceOpensWithoutModel(t *testing.T) {
 		t.Fatal(err)
 	}
 	time.Sleep(300 * time.Millisecond)
-	if _, err := w.Store.ResultByKey(ctx, storage.DemoBlobSource, "1"); err == nil {
+	if _, err := w.Store.ResultByKey(ctx, demo.BlobSource, "1"); err == nil {
 		t.Fatal("a scan was graded with no model loaded")
 	}
 	replaceFile(t, cfg.ModelPath(), good)
@@ -236,8 +235,8 @@ func TestWorkspaceOpensWithoutModel(t *testing.T) {
 		t.Fatalf("valid model after a broken one: %+v", c)
 	}
 	waitFor(t, "the waiting scans to be graded", func() bool {
-		_, e1 := w.Store.ResultByKey(ctx, storage.DemoBlobSource, "1")
-		_, e2 := w.Store.ResultByKey(ctx, storage.DemoPointsSource, "1")
+		_, e1 := w.Store.ResultByKey(ctx, demo.BlobSource, "1")
+		_, e2 := w.Store.ResultByKey(ctx, demo.PointsSource, "1")
 		return e1 == nil && e2 == nil
 	})
 	cancel()
