@@ -15,6 +15,7 @@ import (
 
 	"github.com/gradewatch/gradewatch/app/config"
 	"github.com/gradewatch/gradewatch/app/demo"
+	"github.com/gradewatch/gradewatch/app/internal/apptest"
 	"github.com/gradewatch/gradewatch/app/workspace"
 	"github.com/gradewatch/gradewatch/storage"
 )
@@ -333,7 +334,7 @@ func TestRunHeadlessStopsOnSignal(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	waitFor(t, "10 results", func() bool {
+	apptest.WaitFor(t, "10 results", func() bool {
 		n := 0
 		err := st.EachResult(t.Context(), time.Time{}, time.Time{}, func(storage.Result) error { n++; return nil })
 		return err == nil && n == 10
@@ -411,17 +412,5 @@ func TestExportAfterOverride(t *testing.T) {
 	}
 	if !found {
 		t.Error("the overridden result is not in the export")
-	}
-}
-
-// waitFor polls cond every 50 ms until it holds or 15 s pass.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(50 * time.Millisecond)
 	}
 }

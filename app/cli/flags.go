@@ -57,3 +57,14 @@ func ParseFlagsOnly(fs *flag.FlagSet, args []string) (code int, ok bool) {
 	}
 	return 0, true
 }
+
+// ParseN is Parse for a command that takes exactly n positional arguments:
+// any other number prints the usage, and ok is false (code 2).
+func ParseN(fs *flag.FlagSet, args []string, n int) (pos []string, code int, ok bool) {
+	pos, code, ok = Parse(fs, args)
+	if ok && len(pos) != n {
+		fs.Usage()
+		return nil, 2, false
+	}
+	return pos, code, ok
+}

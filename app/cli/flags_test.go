@@ -69,3 +69,33 @@ func TestParseFlagsOnly(t *testing.T) {
 		})
 	}
 }
+
+func TestParseN(t *testing.T) {
+	tests := []struct {
+		name     string
+		args     []string
+		wantPos  []string
+		wantCode int
+		wantOK   bool
+	}{
+		{"one file", []string{"m.onnx"}, []string{"m.onnx"}, 0, true},
+		{"one file after a flag", []string{"--json", "m.onnx"}, []string{"m.onnx"}, 0, true},
+		{"none", nil, nil, 2, false},
+		{"two", []string{"a", "b"}, nil, 2, false},
+		{"help", []string{"-h"}, nil, 0, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var stderr strings.Builder
+			fs := NewFlags("model info", "FILE", &stderr)
+			fs.Bool("json", false, "print JSON")
+			pos, code, ok := ParseN(fs, tt.args, 1)
+			if ok != tt.wantOK || code != tt.wantCode || !slices.Equal(pos, tt.wantPos) {
+				t.Errorf("ParseN(%q, 1) = %q, %d, %v; want %q, %d, %v", tt.args, pos, code, ok, tt.wantPos, tt.wantCode, tt.wantOK)
+			}
+			if !ok && !strings.Contains(stderr.String(), "usage: gradewatch model info FILE") {
+				t.Errorf("ParseN(%q, 1) wrote %q; want the usage", tt.args, stderr.String())
+			}
+		})
+	}
+}

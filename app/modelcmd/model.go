@@ -50,13 +50,9 @@ func Model(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 
 func info(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := cli.NewFlags("model info", "FILE", stderr)
-	pos, code, ok := cli.Parse(fs, args)
+	pos, code, ok := cli.ParseN(fs, args, 1)
 	if !ok {
 		return code
-	}
-	if len(pos) != 1 {
-		fs.Usage()
-		return 2
 	}
 	m, err := inference.LoadFile(ctx, pos[0])
 	if err != nil {
@@ -145,13 +141,9 @@ func test(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := cli.NewFlags("model test", "DIR [--rtol R] [--atol A]", stderr)
 	rtol := fs.Float64("rtol", 1e-3, "relative tolerance")
 	atol := fs.Float64("atol", 1e-5, "absolute tolerance; an element passes if |got-want| <= atol + rtol*|want|")
-	pos, code, ok := cli.Parse(fs, args)
+	pos, code, ok := cli.ParseN(fs, args, 1)
 	if !ok {
 		return code
-	}
-	if len(pos) != 1 {
-		fs.Usage()
-		return 2
 	}
 	dirs, err := caseDirs(pos[0])
 	if err != nil {
@@ -216,13 +208,9 @@ func bench(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	threads := fs.Int("threads", 1, "goroutines a batch is split across")
 	asJSON := fs.Bool("json", false, "print one JSON object")
 	dur := fs.Duration("duration", 2*time.Second, "how long to measure")
-	pos, code, ok := cli.Parse(fs, args)
+	pos, code, ok := cli.ParseN(fs, args, 1)
 	if !ok {
 		return code
-	}
-	if len(pos) != 1 {
-		fs.Usage()
-		return 2
 	}
 	if *batch < 1 || *batch > 4096 || *threads < 1 || *threads > 256 || *dur <= 0 {
 		fmt.Fprintln(stderr, "gradewatch model bench: --batch must be 1 to 4096, --threads 1 to 256, --duration positive")

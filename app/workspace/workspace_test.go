@@ -12,6 +12,7 @@ import (
 
 	"github.com/gradewatch/gradewatch/app/config"
 	"github.com/gradewatch/gradewatch/app/demo"
+	"github.com/gradewatch/gradewatch/app/internal/apptest"
 )
 
 // fastDemo creates a demo workspace whose sources poll every 100 ms, and
@@ -34,18 +35,6 @@ func fastDemo(t *testing.T) string {
 		t.Fatal(err)
 	}
 	return path
-}
-
-// waitFor polls cond every 50 ms until it holds or 15 s pass.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
 }
 
 // TestWorkspaceHotReload replaces the model file of a running workspace:
@@ -71,7 +60,7 @@ func TestWorkspaceHotReload(t *testing.T) {
 		if _, err := demo.Simulate(ctx, w.Store, rng, n, 0); err != nil {
 			t.Fatal(err)
 		}
-		waitFor(t, "the monitor to catch up", func() bool {
+		apptest.WaitFor(t, "the monitor to catch up", func() bool {
 			for _, s := range w.Config.Sources {
 				p, err := w.Store.Pending(ctx, s.StorageSource())
 				if err != nil || p.Count > 0 {
@@ -234,7 +223,7 @@ func TestWorkspaceOpensWithoutModel(t *testing.T) {
 	if c := waitChange(t, changes); c.Err != nil || c.Current.SHA256 == "" {
 		t.Fatalf("valid model after a broken one: %+v", c)
 	}
-	waitFor(t, "the waiting scans to be graded", func() bool {
+	apptest.WaitFor(t, "the waiting scans to be graded", func() bool {
 		_, e1 := w.Store.ResultByKey(ctx, demo.BlobSource, "1")
 		_, e2 := w.Store.ResultByKey(ctx, demo.PointsSource, "1")
 		return e1 == nil && e2 == nil
