@@ -1,8 +1,10 @@
 // Package demo holds Gradewatch's demo workspace: real handwritten digits
 // from the MNIST test set standing in for scans, the ONNX model zoo's
-// mnist-8 classifier, and the configuration of a simulated line with two
-// source tables on the embedded database. Provenance and licenses of the
-// bundled files are in NOTICE.md.
+// mnist-8 classifier, the configuration of a simulated line with two
+// source tables on the embedded database, those tables (tables.go, made
+// with storage's generic CreateTable and InsertTx) and the simulated line
+// that fills them (line.go). Provenance and licenses of the bundled files
+// are in NOTICE.md.
 package demo
 
 import (
