@@ -39,6 +39,22 @@ func mustGW(t *testing.T, args ...string) string {
 	return out
 }
 
+// openStore opens the database of the workspace at cfgPath until the test
+// ends.
+func openStore(t *testing.T, cfgPath string) *storage.Store {
+	t.Helper()
+	cfg, err := config.Load(cfgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := workspace.OpenStore(t.Context(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
+}
+
 // sourceRow is one row of a demo source table.
 type sourceRow struct{ source, key, trueLabel string }
 
@@ -325,15 +341,7 @@ func TestRunHeadlessStopsOnSignal(t *testing.T) {
 	go func() {
 		done <- Main(ctx, []string{"run", "--headless", "--config", cfgPath, "--status-every", "0"}, &out, &errOut)
 	}()
-	cfg, err := config.Load(cfgPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := workspace.OpenStore(t.Context(), cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := openStore(t, cfgPath)
 	apptest.WaitFor(t, "10 results", func() bool {
 		n := 0
 		err := st.EachResult(t.Context(), time.Time{}, time.Time{}, func(storage.Result) error { n++; return nil })
@@ -362,14 +370,7 @@ func TestExportAfterOverride(t *testing.T) {
 	mustGW(t, "init", "--demo", "--dir", dir)
 	mustGW(t, "simulate", "--config", cfgPath, "--count", "2", "--seed", "11")
 	mustGW(t, "run", "--headless", "--config", cfgPath, "--until-idle", "--status-every", "0")
-	cfg, err := config.Load(cfgPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := workspace.OpenStore(t.Context(), cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	st := openStore(t, cfgPath)
 	r, err := st.ResultByKey(t.Context(), demo.BlobSource, "1")
 	if err != nil {
 		t.Fatal(err)
