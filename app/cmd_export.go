@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/gradewatch/gradewatch/app/cli"
@@ -23,7 +24,7 @@ func init() {
 func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := cli.NewFlags("export", "--config FILE --format csv --out FILE [--from T] [--to T]", stderr)
 	cfgPath := fs.String("config", "", "configuration file (default: the workspace in the user's configuration folder)")
-	format := fs.String("format", "csv", "output format; csv")
+	format := fs.String("format", "csv", "output format: "+strings.Join(report.Formats(), ", "))
 	out := fs.String("out", "", `output file ("-" for standard output)`)
 	fromS := fs.String("from", "", "only results graded at or after T (RFC 3339, or a date 2006-01-02 meaning midnight UTC)")
 	toS := fs.String("to", "", "only results graded before T (same forms as --from)")
@@ -32,7 +33,7 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		return code
 	}
 	if !slices.Contains(report.Formats(), *format) {
-		fmt.Fprintf(stderr, "gradewatch export: --format %q is not supported; use csv (Excel and PDF come with the reports)\n", *format)
+		fmt.Fprintf(stderr, "gradewatch export: --format %q is not supported; use %s (Excel and PDF come with the reports)\n", *format, strings.Join(report.Formats(), " or "))
 		return 2
 	}
 	if *out == "" {
@@ -88,12 +89,15 @@ func export(ctx context.Context, cfgPath, format, out string, q report.Query, st
 	for _, s := range cfg.Sources {
 		q.Metadata = append(q.Metadata, s.Metadata...)
 	}
-	if out == "-" {
-		w, err := report.NewWriter(format, stdout)
+	write := func(dst io.Writer) (int, error) {
+		w, err := report.NewWriter(format, dst)
 		if err != nil {
-			return err
+			return 0, err
 		}
-		n, err := report.Write(ctx, st, q, w)
+		return report.Write(ctx, st, q, w)
+	}
+	if out == "-" {
+		n, err := write(stdout)
 		if err == nil {
 			fmt.Fprintf(stderr, "exported %d results\n", n)
 		}
@@ -107,11 +111,7 @@ func export(ctx context.Context, cfgPath, format, out string, q report.Query, st
 	}
 	defer os.Remove(f.Name())
 	defer f.Close()
-	w, err := report.NewWriter(format, f)
-	if err != nil {
-		return err
-	}
-	n, err := report.Write(ctx, st, q, w)
+	n, err := write(f)
 	if err != nil {
 		return err
 	}
