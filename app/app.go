@@ -1,6 +1,7 @@
-// Package app is Gradewatch's composition root: it parses the command line,
-// opens storage, builds the inference engine and the monitor, owns the root
-// context and hands small interfaces to the ui package.
+// Package app is Gradewatch's composition root: it parses the command line
+// (one cmd_*.go file per subcommand), owns the root context, runs the
+// pipeline headless, and hands the console (package app/console) a
+// workspace opened by package app/workspace.
 package app
 
 import (
@@ -10,6 +11,7 @@ import (
 	"sort"
 
 	// Imported for its init, which must run before Fyne reads the locale.
+	"github.com/gradewatch/gradewatch/app/console"
 	_ "github.com/gradewatch/gradewatch/app/locale"
 )
 
@@ -49,7 +51,7 @@ func init() {
 // so they work on a machine without DISPLAY.
 func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
-		return runConsole(ctx, nil, stderr)
+		return console.Run(ctx, "", stderr)
 	}
 	switch args[0] {
 	case "--version", "-version":

@@ -7,7 +7,9 @@ import (
 	"os"
 	"strings"
 
+	"github.com/gradewatch/gradewatch/app/cli"
 	"github.com/gradewatch/gradewatch/app/config"
+	"github.com/gradewatch/gradewatch/app/workspace"
 )
 
 func init() {
@@ -19,12 +21,12 @@ func init() {
 // loads the model, reporting each step, and exits 1 if any failed. It
 // changes nothing but creating Gradewatch's own tables if they are missing.
 func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := newFlags("check", "--config FILE", stderr)
+	fs := cli.NewFlags("check", "--config FILE", stderr)
 	cfgPath := fs.String("config", "", "configuration file (default: the workspace in the user's configuration folder)")
-	if code := parseFlags(fs, args); code >= 0 {
+	if code, ok := cli.ParseFlagsOnly(fs, args); !ok {
 		return code
 	}
-	path, cfg, err := EnsureWorkspace(ctx, *cfgPath)
+	path, cfg, err := workspace.Ensure(ctx, *cfgPath)
 	if err != nil {
 		fmt.Fprintf(stderr, "gradewatch check: %v\n", err)
 		return 1
@@ -35,7 +37,7 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		failed = true
 		fmt.Fprintf(stdout, "FAIL  %s: %v\n", what, err)
 	}
-	if st, err := openStore(ctx, cfg); err != nil {
+	if st, err := workspace.OpenStore(ctx, cfg); err != nil {
 		fail("database", err)
 	} else {
 		fmt.Fprintf(stdout, "ok    database: %s, tables migrated\n", cfg.Database.Driver)
@@ -54,7 +56,7 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		}
 		st.Close()
 	}
-	if m, err := loadValidModel(ctx, cfg.ModelPath()); err != nil {
+	if m, err := workspace.LoadValidModel(ctx, cfg.ModelPath()); err != nil {
 		fail("model", err)
 	} else {
 		in := m.Info()

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/gradewatch/gradewatch/app/config"
+	"github.com/gradewatch/gradewatch/app/workspace"
 )
 
 func TestCheck(t *testing.T) {
@@ -24,13 +25,13 @@ func TestCheck(t *testing.T) {
 		}, 1, "FAIL  model:"},
 		{"missing source table", func(t *testing.T, dir string, cfg *config.Config) {
 			cfg.Sources[0].Table = "no_such_table"
-			if err := cfg.Save(filepath.Join(dir, ConfigFile)); err != nil {
+			if err := cfg.Save(filepath.Join(dir, workspace.ConfigFile)); err != nil {
 				t.Fatal(err)
 			}
 		}, 1, "FAIL  source demo-blob:"},
 		{"misspelt metadata column", func(t *testing.T, dir string, cfg *config.Config) {
 			cfg.Sources[1].Metadata[0] = "prodcut_id"
-			if err := cfg.Save(filepath.Join(dir, ConfigFile)); err != nil {
+			if err := cfg.Save(filepath.Join(dir, workspace.ConfigFile)); err != nil {
 				t.Fatal(err)
 			}
 		}, 1, "prodcut_id"},
@@ -39,7 +40,7 @@ func TestCheck(t *testing.T) {
 				t.Fatal(err)
 			}
 			cfg.Images.Folder = "afile/images"
-			if err := cfg.Save(filepath.Join(dir, ConfigFile)); err != nil {
+			if err := cfg.Save(filepath.Join(dir, workspace.ConfigFile)); err != nil {
 				t.Fatal(err)
 			}
 		}, 1, "FAIL  images:"},
@@ -47,7 +48,7 @@ func TestCheck(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := t.TempDir()
-			path := filepath.Join(dir, ConfigFile)
+			path := filepath.Join(dir, workspace.ConfigFile)
 			mustGW(t, "init", "--demo", "--dir", dir)
 			cfg, err := config.Load(path)
 			if err != nil {

@@ -4,6 +4,9 @@ import (
 	"context"
 	"fmt"
 	"io"
+
+	"github.com/gradewatch/gradewatch/app/cli"
+	"github.com/gradewatch/gradewatch/app/workspace"
 )
 
 func init() {
@@ -12,10 +15,10 @@ func init() {
 
 // runInit is "gradewatch init --demo --dir DIR".
 func runInit(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := newFlags("init", "--demo --dir DIR", stderr)
+	fs := cli.NewFlags("init", "--demo --dir DIR", stderr)
 	isDemo := fs.Bool("demo", false, "create the demo workspace (simulated line on the embedded database, bundled model)")
 	dir := fs.String("dir", "", "folder for config.json, the database, the model and the images")
-	if code := parseFlags(fs, args); code >= 0 {
+	if code, ok := cli.ParseFlagsOnly(fs, args); !ok {
 		return code
 	}
 	if !*isDemo {
@@ -23,14 +26,14 @@ func runInit(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	if *dir == "" {
-		d, err := DefaultWorkspaceDir()
+		d, err := workspace.DefaultDir()
 		if err != nil {
 			fmt.Fprintf(stderr, "gradewatch init: %v\n", err)
 			return 1
 		}
 		*dir = d
 	}
-	path, err := InitDemo(ctx, *dir)
+	path, err := workspace.InitDemo(ctx, *dir)
 	if err != nil {
 		fmt.Fprintf(stderr, "gradewatch init: %v\n", err)
 		return 1

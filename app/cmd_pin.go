@@ -8,7 +8,9 @@ import (
 	"os"
 	"strings"
 
+	"github.com/gradewatch/gradewatch/app/cli"
 	"github.com/gradewatch/gradewatch/app/config"
+	"github.com/gradewatch/gradewatch/app/workspace"
 )
 
 func init() {
@@ -22,13 +24,13 @@ var stdin io.Reader = os.Stdin
 // PIN from the first line of standard input and stores only its salted
 // hash in the configuration.
 func runSetPIN(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := newFlags("set-pin", "--config FILE [--clear]   (the PIN is read from standard input)", stderr)
+	fs := cli.NewFlags("set-pin", "--config FILE [--clear]   (the PIN is read from standard input)", stderr)
 	cfgPath := fs.String("config", "", "configuration file (default: the workspace in the user's configuration folder)")
 	clear := fs.Bool("clear", false, "remove the PIN: settings open without one")
-	if code := parseFlags(fs, args); code >= 0 {
+	if code, ok := cli.ParseFlagsOnly(fs, args); !ok {
 		return code
 	}
-	path, cfg, err := EnsureWorkspace(ctx, *cfgPath)
+	path, cfg, err := workspace.Ensure(ctx, *cfgPath)
 	if err != nil {
 		fmt.Fprintf(stderr, "gradewatch set-pin: %v\n", err)
 		return 1

@@ -7,11 +7,12 @@ import (
 	"testing"
 
 	"github.com/gradewatch/gradewatch/app/config"
+	"github.com/gradewatch/gradewatch/app/workspace"
 )
 
 func TestSetPIN(t *testing.T) {
 	dir := t.TempDir()
-	path := filepath.Join(dir, ConfigFile)
+	path := filepath.Join(dir, workspace.ConfigFile)
 	mustGW(t, "init", "--demo", "--dir", dir)
 	defer func() { stdin = os.Stdin }()
 	tests := []struct {

@@ -5,6 +5,11 @@ import (
 	"fmt"
 	"io"
 	"time"
+
+	"github.com/gradewatch/gradewatch/app/cli"
+	"github.com/gradewatch/gradewatch/app/console"
+	"github.com/gradewatch/gradewatch/app/demo"
+	"github.com/gradewatch/gradewatch/app/workspace"
 )
 
 func init() {
@@ -13,13 +18,13 @@ func init() {
 
 // runRun is "gradewatch run [--headless] [--config FILE] [--until-idle]".
 func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := newFlags("run", "[--headless] [--config FILE] [--until-idle] [--status-every 10s] [--simulate R]", stderr)
+	fs := cli.NewFlags("run", "[--headless] [--config FILE] [--until-idle] [--status-every 10s] [--simulate R]", stderr)
 	headless := fs.Bool("headless", false, "run the pipeline without the console")
 	cfgPath := fs.String("config", "", "configuration file (default: the demo workspace in the user's configuration folder)")
 	untilIdle := fs.Bool("until-idle", false, "with --headless, exit 0 once nothing is pending (1 if a source keeps failing or another console polls it)")
 	every := fs.Duration("status-every", 10*time.Second, "with --headless, interval between status lines (0: summary only)")
 	line := fs.Float64("simulate", 0, "with --headless on a demo workspace, keep inserting demo scans at this many per second")
-	if code := parseFlags(fs, args); code >= 0 {
+	if code, ok := cli.ParseFlagsOnly(fs, args); !ok {
 		return code
 	}
 	if !*headless {
@@ -27,18 +32,14 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintln(stderr, "gradewatch run: --until-idle needs --headless")
 			return 2
 		}
-		var consoleArgs []string
-		if *cfgPath != "" {
-			consoleArgs = []string{"--config", *cfgPath}
-		}
-		return runConsole(ctx, consoleArgs, stderr)
+		return console.Run(ctx, *cfgPath, stderr)
 	}
-	path, _, err := EnsureWorkspace(ctx, *cfgPath)
+	path, _, err := workspace.Ensure(ctx, *cfgPath)
 	if err != nil {
 		fmt.Fprintf(stderr, "gradewatch run: %v\n", err)
 		return 1
 	}
-	w, err := OpenWorkspace(ctx, path)
+	w, err := workspace.Open(ctx, path)
 	if err != nil {
 		fmt.Fprintf(stderr, "gradewatch run: %v\n", err)
 		return 1
@@ -55,9 +56,9 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 		lineCtx, stop := context.WithCancel(ctx)
 		defer stop()
-		go SimulateLine(lineCtx, w.Store, *line, func(err error) { fmt.Fprintf(stderr, "gradewatch run: demo line: %v\n", err) })
+		go demo.SimulateLine(lineCtx, w.Store, *line, func(err error) { fmt.Fprintf(stderr, "gradewatch run: demo line: %v\n", err) })
 	}
-	if _, err := RunHeadless(ctx, w, HeadlessOptions{UntilIdle: *untilIdle, StatusEvery: *every}, stdout); err != nil {
+	if _, err := runHeadless(ctx, w, headlessOptions{UntilIdle: *untilIdle, StatusEvery: *every}, stdout); err != nil {
 		fmt.Fprintf(stderr, "gradewatch run: %v\n", err)
 		return 1
 	}

@@ -7,7 +7,10 @@ import (
 	"math/rand/v2"
 	"time"
 
+	"github.com/gradewatch/gradewatch/app/cli"
 	"github.com/gradewatch/gradewatch/app/config"
+	"github.com/gradewatch/gradewatch/app/demo"
+	"github.com/gradewatch/gradewatch/app/workspace"
 )
 
 func init() {
@@ -16,19 +19,19 @@ func init() {
 
 // runSimulate is "gradewatch simulate --config FILE --count N [--rate R]".
 func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := newFlags("simulate", "--config FILE --count N [--rate R] [--seed S]", stderr)
+	fs := cli.NewFlags("simulate", "--config FILE --count N [--rate R] [--seed S]", stderr)
 	cfgPath := fs.String("config", "", "configuration file of a demo workspace (default: the one in the user's configuration folder)")
 	count := fs.Int("count", 0, "number of scans to insert")
 	rate := fs.Float64("rate", 0, "scans per second (0: as fast as possible)")
 	seed := fs.Uint64("seed", 0, "random seed for picking digits (0: from the clock)")
-	if code := parseFlags(fs, args); code >= 0 {
+	if code, ok := cli.ParseFlagsOnly(fs, args); !ok {
 		return code
 	}
 	if *count <= 0 || *rate < 0 {
 		fmt.Fprintf(stderr, "gradewatch simulate: --count %d --rate %v; give a positive count and a rate of 0 or more\n", *count, *rate)
 		return 2
 	}
-	path, cfg, err := EnsureWorkspace(ctx, *cfgPath)
+	path, cfg, err := workspace.Ensure(ctx, *cfgPath)
 	if err != nil {
 		fmt.Fprintf(stderr, "gradewatch simulate: %v\n", err)
 		return 1
@@ -49,12 +52,12 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	return 0
 }
 
-func simulate(ctx context.Context, cfg *config.Config, seed uint64, count int, rate float64) (SimulateStats, error) {
-	st, err := openStore(ctx, cfg)
+func simulate(ctx context.Context, cfg *config.Config, seed uint64, count int, rate float64) (demo.SimulateStats, error) {
+	st, err := workspace.OpenStore(ctx, cfg)
 	if err != nil {
-		return SimulateStats{}, err
+		return demo.SimulateStats{}, err
 	}
 	defer st.Close()
 	rng := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
-	return Simulate(ctx, st, rng, count, rate)
+	return demo.Simulate(ctx, st, rng, count, rate)
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/gradewatch/gradewatch/app/config"
+	"github.com/gradewatch/gradewatch/app/workspace"
 	"github.com/gradewatch/gradewatch/monitor"
 	"github.com/gradewatch/gradewatch/monitor/scan"
 	"github.com/gradewatch/gradewatch/storage"
@@ -91,7 +92,7 @@ func TestConfigLimitsAreTheEnforcingPackages(t *testing.T) {
 	}
 	dir := t.TempDir()
 	mustGW(t, "init", "--demo", "--dir", dir)
-	demo, err := config.Load(filepath.Join(dir, ConfigFile))
+	demo, err := config.Load(filepath.Join(dir, workspace.ConfigFile))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -116,14 +117,14 @@ func TestConfigLimitsAreTheEnforcingPackages(t *testing.T) {
 			if tc.skipOpenOK {
 				return
 			}
-			path := filepath.Join(t.TempDir(), ConfigFile)
+			path := filepath.Join(t.TempDir(), workspace.ConfigFile)
 			under.SetDir(dir)
 			under.Model.Path = under.ModelPath()
 			under.Database.DSN = filepath.Join(dir, under.Database.DSN)
 			if err := under.Save(path); err != nil {
 				t.Fatal(err)
 			}
-			ws, err := OpenWorkspace(t.Context(), path)
+			ws, err := workspace.Open(t.Context(), path)
 			if err != nil {
 				t.Fatalf("OpenWorkspace at the limit: %v", err)
 			}

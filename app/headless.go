@@ -2,52 +2,22 @@ package app
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"sort"
 	"strings"
 	"time"
 
+	"github.com/gradewatch/gradewatch/app/workspace"
 	"github.com/gradewatch/gradewatch/monitor"
 )
-
-// newFlags returns a flag set for a subcommand that writes its usage and
-// errors to stderr and returns errors instead of exiting.
-func newFlags(name, usage string, stderr io.Writer) *flag.FlagSet {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: gradewatch %s %s\n", name, usage)
-		fs.PrintDefaults()
-	}
-	return fs
-}
-
-// parseFlags parses args and returns the exit code to use when parsing
-// failed (0 for -h), or -1 to go on.
-func parseFlags(fs *flag.FlagSet, args []string) int {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(fs.Output(), "gradewatch %s: unexpected argument %q\n", fs.Name(), fs.Arg(0))
-		fs.Usage()
-		return 2
-	}
-	return -1
-}
 
 // idlePoll is how often --until-idle checks whether the monitor has caught
 // up.
 const idlePoll = 200 * time.Millisecond
 
-// HeadlessOptions configure RunHeadless.
-type HeadlessOptions struct {
+// headlessOptions configure runHeadless.
+type headlessOptions struct {
 	// UntilIdle stops the run once every source has caught up and nothing
 	// is pending.
 	UntilIdle bool
@@ -56,24 +26,24 @@ type HeadlessOptions struct {
 	StatusEvery time.Duration
 }
 
-// HeadlessSummary is what a headless run did.
-type HeadlessSummary struct {
+// headlessSummary is what a headless run did.
+type headlessSummary struct {
 	Graded, Rejected int64
 	Elapsed          time.Duration
 }
 
-// RunHeadless grades the workspace's sources without a GUI until ctx is
+// runHeadless grades the workspace's sources without a GUI until ctx is
 // done (SIGINT or SIGTERM in the command) or, with UntilIdle, until
 // nothing is pending. It logs status lines, model changes and a summary
 // to out.
-func RunHeadless(ctx context.Context, w *Workspace, opt HeadlessOptions, out io.Writer) (HeadlessSummary, error) {
+func runHeadless(ctx context.Context, w *workspace.Workspace, opt headlessOptions, out io.Writer) (headlessSummary, error) {
 	if w.Monitor == nil {
-		return HeadlessSummary{}, fmt.Errorf("run %s: no enabled source to watch; add a source to the configuration", w.ConfigPath)
+		return headlessSummary{}, fmt.Errorf("run %s: no enabled source to watch; add a source to the configuration", w.ConfigPath)
 	}
 	if w.Models.Current() == nil {
-		return HeadlessSummary{}, fmt.Errorf("run %s: %w", w.ConfigPath, w.ModelErr)
+		return headlessSummary{}, fmt.Errorf("run %s: %w", w.ConfigPath, w.ModelErr)
 	}
-	w.Models.OnChange(func(c ModelChange) {
+	w.Models.OnChange(func(c workspace.ModelChange) {
 		if c.Err != nil {
 			fmt.Fprintf(out, "model: %v (still running %s %s)\n", c.Err, c.Current.Name, shortSHA(c.Current.SHA256))
 			return
@@ -120,7 +90,7 @@ loop:
 			}
 		}
 	}
-	sum := HeadlessSummary{Elapsed: time.Since(start)}
+	sum := headlessSummary{Elapsed: time.Since(start)}
 	st := w.Monitor.Status()
 	for _, s := range st {
 		sum.Graded += s.Graded

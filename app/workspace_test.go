@@ -14,6 +14,9 @@ import (
 	"time"
 
 	"github.com/gradewatch/gradewatch/app/config"
+	"github.com/gradewatch/gradewatch/app/demo"
+	"github.com/gradewatch/gradewatch/app/internal/apptest"
+	"github.com/gradewatch/gradewatch/app/workspace"
 	"github.com/gradewatch/gradewatch/storage"
 )
 
@@ -36,6 +39,22 @@ func mustGW(t *testing.T, args ...string) string {
 	return out
 }
 
+// openStore opens the database of the workspace at cfgPath until the test
+// ends.
+func openStore(t *testing.T, cfgPath string) *storage.Store {
+	t.Helper()
+	cfg, err := config.Load(cfgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := workspace.OpenStore(t.Context(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
+}
+
 // sourceRow is one row of a demo source table.
 type sourceRow struct{ source, key, trueLabel string }
 
@@ -43,7 +62,7 @@ type sourceRow struct{ source, key, trueLabel string }
 // source tables straight from the database, independently of the monitor.
 func demoSourceRows(t *testing.T, cfg *config.Config) []sourceRow {
 	t.Helper()
-	st, err := openStore(t.Context(), cfg)
+	st, err := workspace.OpenStore(t.Context(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,7 +99,7 @@ func TestDemoEndToEnd(t *testing.T) {
 		t.Skip("end-to-end run")
 	}
 	dir := t.TempDir()
-	cfgPath := filepath.Join(dir, ConfigFile)
+	cfgPath := filepath.Join(dir, workspace.ConfigFile)
 	mustGW(t, "init", "--demo", "--dir", dir)
 	// init is idempotent on a demo workspace.
 	mustGW(t, "init", "--demo", "--dir", dir)
@@ -201,7 +220,7 @@ func TestDemoEndToEnd(t *testing.T) {
 
 func TestInitRefusesRealConfig(t *testing.T) {
 	dir := t.TempDir()
-	path := filepath.Join(dir, ConfigFile)
+	path := filepath.Join(dir, workspace.ConfigFile)
 	real := demoConfigNotDemo(t)
 	if err := real.Save(path); err != nil {
 		t.Fatal(err)
@@ -243,7 +262,7 @@ func demoConfigNotDemo(t *testing.T) *config.Config {
 
 func TestCommandErrors(t *testing.T) {
 	dir := t.TempDir()
-	cfgPath := filepath.Join(dir, ConfigFile)
+	cfgPath := filepath.Join(dir, workspace.ConfigFile)
 	mustGW(t, "init", "--demo", "--dir", dir)
 	tests := []struct {
 		args     []string
@@ -276,7 +295,7 @@ func TestCommandErrors(t *testing.T) {
 
 func TestExportTimeRange(t *testing.T) {
 	dir := t.TempDir()
-	cfgPath := filepath.Join(dir, ConfigFile)
+	cfgPath := filepath.Join(dir, workspace.ConfigFile)
 	mustGW(t, "init", "--demo", "--dir", dir)
 	mustGW(t, "simulate", "--config", cfgPath, "--count", "6", "--seed", "3")
 	mustGW(t, "run", "--headless", "--config", cfgPath, "--until-idle", "--status-every", "0")
@@ -308,73 +327,12 @@ func TestExportTimeRange(t *testing.T) {
 	}
 }
 
-// TestWriteResultsCSVQuoting checks that metadata with commas, quotes and
-// line breaks survives a round trip through the CSV file, and that a
-// metadata column named like a fixed column does not shadow it.
-func TestWriteResultsCSVQuoting(t *testing.T) {
-	ctx := t.Context()
-	st, err := storage.Open(ctx, "sqlite", filepath.Join(t.TempDir(), "q.db"), storage.TableNames{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	if err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	src := storage.Source{Name: "s", Table: "t", KeyColumn: "id", Mode: storage.ModeKey, PayloadColumn: "p"}
-	if _, err := st.DB().ExecContext(ctx, "CREATE TABLE t (id INTEGER PRIMARY KEY, p BLOB)"); err != nil {
-		t.Fatal(err)
-	}
-	tricky := "a,\"b\"\nc"
-	res := storage.Result{
-		Source: "s", SourceKey: "1", Predicted: "7", Confidence: 0.25, Probs: []float64{0.25, 0.75}, Labels: []string{"7", "1"},
-		ModelName: "m", ModelSHA256: "abc", Metadata: map[string]string{"lot": tricky, "source": "shadow"},
-	}
-	if err := st.CommitBatch(ctx, src, []storage.Result{res}, nil, storage.Checkpoint{Key: 1}); err != nil {
-		t.Fatal(err)
-	}
-	var buf bytes.Buffer
-	n, err := WriteResultsCSV(ctx, st, &buf, ExportColumns{Metadata: []string{"lot", "source"}, Labels: []string{"1", "7", "x"}}, time.Time{}, time.Time{})
-	if err != nil || n != 1 {
-		t.Fatalf("WriteResultsCSV = %d, %v; want 1 row", n, err)
-	}
-	recs, err := csv.NewReader(&buf).ReadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
-	h, r := recs[0], recs[1]
-	get := func(name string) string {
-		for i, c := range h {
-			if c == name {
-				return r[i]
-			}
-		}
-		t.Fatalf("header %v lacks %q", h, name)
-		return ""
-	}
-	if got := get("lot"); got != tricky {
-		t.Errorf("lot = %q; want %q", got, tricky)
-	}
-	if get("source") != "s" || get("meta_source") != "shadow" {
-		t.Errorf("source = %q, meta_source = %q; want s and shadow", get("source"), get("meta_source"))
-	}
-	if get("confidence") != "0.25" || get("predicted_grade") != "7" || get("final_grade") != "7" {
-		t.Errorf("confidence, predicted, final = %q, %q, %q; want 0.25, 7, 7", get("confidence"), get("predicted_grade"), get("final_grade"))
-	}
-	if get("prob_7") != "0.25" || get("prob_1") != "0.75" || get("prob_x") != "" {
-		t.Errorf("prob_7, prob_1, prob_x = %q, %q, %q; want 0.25, 0.75 and empty", get("prob_7"), get("prob_1"), get("prob_x"))
-	}
-	if g := get("graded_at"); !strings.HasSuffix(g, "Z") {
-		t.Errorf("graded_at = %q; want RFC 3339 UTC", g)
-	}
-}
-
 // TestRunHeadlessStopsOnSignal checks the graceful stop: the command's
 // context ends (as on SIGINT or SIGTERM in main) and run returns 0 with a
 // summary, without waiting for the 10 s and 30 s poll intervals.
 func TestRunHeadlessStopsOnSignal(t *testing.T) {
 	dir := t.TempDir()
-	cfgPath := filepath.Join(dir, ConfigFile)
+	cfgPath := filepath.Join(dir, workspace.ConfigFile)
 	mustGW(t, "init", "--demo", "--dir", dir)
 	mustGW(t, "simulate", "--config", cfgPath, "--count", "10", "--seed", "5")
 	ctx, cancel := context.WithCancel(t.Context())
@@ -383,16 +341,8 @@ func TestRunHeadlessStopsOnSignal(t *testing.T) {
 	go func() {
 		done <- Main(ctx, []string{"run", "--headless", "--config", cfgPath, "--status-every", "0"}, &out, &errOut)
 	}()
-	cfg, err := config.Load(cfgPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := openStore(t.Context(), cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	waitFor(t, "10 results", func() bool {
+	st := openStore(t, cfgPath)
+	apptest.WaitFor(t, "10 results", func() bool {
 		n := 0
 		err := st.EachResult(t.Context(), time.Time{}, time.Time{}, func(storage.Result) error { n++; return nil })
 		return err == nil && n == 10
@@ -416,19 +366,12 @@ func TestRunHeadlessStopsOnSignal(t *testing.T) {
 // review time.
 func TestExportAfterOverride(t *testing.T) {
 	dir := t.TempDir()
-	cfgPath := filepath.Join(dir, ConfigFile)
+	cfgPath := filepath.Join(dir, workspace.ConfigFile)
 	mustGW(t, "init", "--demo", "--dir", dir)
 	mustGW(t, "simulate", "--config", cfgPath, "--count", "2", "--seed", "11")
 	mustGW(t, "run", "--headless", "--config", cfgPath, "--until-idle", "--status-every", "0")
-	cfg, err := config.Load(cfgPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := openStore(t.Context(), cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := st.ResultByKey(t.Context(), storage.DemoBlobSource, "1")
+	st := openStore(t, cfgPath)
+	r, err := st.ResultByKey(t.Context(), demo.BlobSource, "1")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -457,7 +400,7 @@ func TestExportAfterOverride(t *testing.T) {
 	}
 	found := false
 	for _, rec := range recs[1:] {
-		if rec[idx("source")] != storage.DemoBlobSource || rec[idx("source_key")] != "1" {
+		if rec[idx("source")] != demo.BlobSource || rec[idx("source_key")] != "1" {
 			continue
 		}
 		found = true

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gradewatch/gradewatch/app/demo"
 	"github.com/gradewatch/gradewatch/monitor"
 	"github.com/gradewatch/gradewatch/storage"
 )
@@ -78,7 +79,7 @@ func TestCrashRecovery(t *testing.T) {
 	st := openDemoDB(t, ctx, path)
 	defer st.Close()
 	rng := rand.New(rand.NewPCG(20261122, 1))
-	if err := st.InsertDemoBlobScans(ctx, demoTables, demoScans(rng, crashBacklog-crashBad)); err != nil {
+	if err := demo.InsertBlobScans(ctx, st, demoTables, demoScans(rng, crashBacklog-crashBad)); err != nil {
 		t.Fatal(err)
 	}
 	for i := range crashBad { // wrong length: rejected by the decoder
@@ -86,7 +87,7 @@ func TestCrashRecovery(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if err := st.InsertDemoPointScans(ctx, demoTables, demoScans(rng, crashPoints)); err != nil {
+	if err := demo.InsertPointScans(ctx, st, demoTables, demoScans(rng, crashPoints)); err != nil {
 		t.Fatal(err)
 	}
 
@@ -150,7 +151,7 @@ func TestCrashRecovery(t *testing.T) {
 		}
 		resolvedAtKill = append(resolvedAtKill, after)
 		// The line keeps producing while the grader is down.
-		if err := st.InsertDemoBlobScans(ctx, demoTables, demoScans(rng, crashPerRound)); err != nil {
+		if err := demo.InsertBlobScans(ctx, st, demoTables, demoScans(rng, crashPerRound)); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -161,7 +162,7 @@ func TestCrashRecovery(t *testing.T) {
 	if grading < 10 {
 		t.Fatalf("only %d kills landed after the child committed; want at least 10", grading)
 	}
-	if none, _ := unresolved(t, st, "demo_blob_scans", storage.DemoBlobSource); none == 0 {
+	if none, _ := unresolved(t, st, "demo_blob_scans", demo.BlobSource); none == 0 {
 		t.Fatal("the backlog was finished before the last kill; the kills did not land during the backlog")
 	}
 
@@ -186,7 +187,7 @@ func TestCrashRecovery(t *testing.T) {
 	}
 
 	for _, c := range []struct{ table, source string }{
-		{"demo_blob_scans", storage.DemoBlobSource}, {"demo_point_scans", storage.DemoPointsSource},
+		{"demo_blob_scans", demo.BlobSource}, {"demo_point_scans", demo.PointsSource},
 	} {
 		none, many := unresolved(t, st, c.table, c.source)
 		var rows, results, rejects int
@@ -207,7 +208,7 @@ func TestCrashRecovery(t *testing.T) {
 		}
 	}
 	var bad int
-	if err := st.DB().QueryRow(`SELECT COUNT(*) FROM gw_rejects WHERE source = ? AND reason LIKE 'decode: blob is %'`, storage.DemoBlobSource).Scan(&bad); err != nil || bad != crashBad {
+	if err := st.DB().QueryRow(`SELECT COUNT(*) FROM gw_rejects WHERE source = ? AND reason LIKE 'decode: blob is %'`, demo.BlobSource).Scan(&bad); err != nil || bad != crashBad {
 		t.Errorf("malformed blob scans rejected = %d, %v; want %d", bad, err, crashBad)
 	}
 	checkImages(t, st)

@@ -6,6 +6,7 @@ import (
 	"log"
 	"time"
 
+	"github.com/gradewatch/gradewatch/app/demo"
 	"github.com/gradewatch/gradewatch/inference"
 	"github.com/gradewatch/gradewatch/monitor"
 	"github.com/gradewatch/gradewatch/monitor/scan"
@@ -26,7 +27,7 @@ func Example() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	blob, _ := storage.DemoSources(storage.DefaultDemoTables())
+	blob, _ := demo.Sources(demo.DefaultTables())
 	m, err := monitor.New(monitor.Config{
 		Store:    st,
 		Grader:   model,

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gradewatch/gradewatch/app/demo"
 	"github.com/gradewatch/gradewatch/inference"
 	"github.com/gradewatch/gradewatch/monitor"
 	"github.com/gradewatch/gradewatch/monitor/scan"
@@ -19,7 +20,7 @@ import (
 // sidecar of labels beside it).
 const demoModelPath = "../app/demo/mnist-8.onnx"
 
-var demoTables = storage.DefaultDemoTables()
+var demoTables = demo.DefaultTables()
 
 // openDemoDB opens (creating and migrating) an SQLite database at path with
 // the demo source tables.
@@ -33,7 +34,7 @@ func openDemoDB(tb testing.TB, ctx context.Context, path string) *storage.Store 
 		st.Close()
 		tb.Fatal(err)
 	}
-	if err := st.CreateDemoSources(ctx, demoTables); err != nil {
+	if err := demo.CreateTables(ctx, st, demoTables); err != nil {
 		st.Close()
 		tb.Fatal(err)
 	}
@@ -42,26 +43,26 @@ func openDemoDB(tb testing.TB, ctx context.Context, path string) *storage.Store 
 
 // demoScans returns n seeded synthetic 28 x 28 scans: a bright bar on a dark
 // background at a position given by the label.
-func demoScans(rng *rand.Rand, n int) []storage.DemoScan {
-	out := make([]storage.DemoScan, n)
+func demoScans(rng *rand.Rand, n int) []demo.Scan {
+	out := make([]demo.Scan, n)
 	for i := range out {
 		label := rng.IntN(10)
-		pix := make([]byte, storage.DemoSize*storage.DemoSize)
+		pix := make([]byte, demo.Side*demo.Side)
 		for j := range pix {
 			pix[j] = byte(rng.IntN(30))
-			if x := j % storage.DemoSize; x >= 2*label+2 && x < 2*label+6 {
+			if x := j % demo.Side; x >= 2*label+2 && x < 2*label+6 {
 				pix[j] = byte(200 + rng.IntN(56))
 			}
 		}
-		out[i] = storage.DemoScan{ProductID: fmt.Sprintf("P%05d", i), Lot: "L1", Station: "S1", TrueLabel: fmt.Sprint(label), Pix: pix}
+		out[i] = demo.Scan{ProductID: fmt.Sprintf("P%05d", i), Lot: "L1", Station: "S1", TrueLabel: fmt.Sprint(label), Pix: pix}
 	}
 	return out
 }
 
 // demoSources returns the monitor configuration of the demo tables.
 func demoSources(interval time.Duration, batch int) []monitor.SourceConfig {
-	blob, points := storage.DemoSources(demoTables)
-	n := storage.DemoSize
+	blob, points := demo.Sources(demoTables)
+	n := demo.Side
 	return []monitor.SourceConfig{
 		{Source: blob, Layout: scan.Layout{Format: scan.FormatBlob, Width: n, Height: n, DType: scan.DTypeUint8, Normalize: scan.Normalization{Mode: scan.NormFixed, Lo: 0, Hi: 255}},
 			Interval: interval, BatchSize: batch},
@@ -130,7 +131,7 @@ func TestOutOfOrderCommitSQLite(t *testing.T) {
 	st := openDemoDB(t, ctx, filepath.Join(t.TempDir(), "gw.db"))
 	defer st.Close()
 	scans := demoScans(rand.New(rand.NewPCG(1, 1)), 10)
-	insert := func(id int, sc storage.DemoScan) {
+	insert := func(id int, sc demo.Scan) {
 		t.Helper()
 		_, err := st.DB().ExecContext(ctx, `INSERT INTO demo_blob_scans (id, payload, product_id, lot, station, true_label) VALUES (?, ?, ?, ?, ?, ?)`,
 			id, sc.Pix, sc.ProductID, sc.Lot, sc.Station, sc.TrueLabel)
@@ -160,10 +161,10 @@ func TestOutOfOrderCommitSQLite(t *testing.T) {
 	if err := runUntilIdle(ctx, m); err != nil {
 		t.Fatal(err)
 	}
-	if none, many := unresolved(t, st, "demo_blob_scans", storage.DemoBlobSource); none != 0 || many != 0 {
+	if none, many := unresolved(t, st, "demo_blob_scans", demo.BlobSource); none != 0 || many != 0 {
 		t.Errorf("after the late row: %d rows without a result, %d with several; want 0, 0", none, many)
 	}
-	if _, err := st.ResultByKey(ctx, storage.DemoBlobSource, "6"); err != nil {
+	if _, err := st.ResultByKey(ctx, demo.BlobSource, "6"); err != nil {
 		t.Errorf("result of late row 6: %v", err)
 	}
 }
@@ -181,7 +182,7 @@ func TestOnePollerPerSourceSQLite(t *testing.T) {
 	}
 	defer st2.Close()
 	rng := rand.New(rand.NewPCG(3, 3))
-	if err := st.InsertDemoBlobScans(ctx, demoTables, demoScans(rng, 100)); err != nil {
+	if err := demo.InsertBlobScans(ctx, st, demoTables, demoScans(rng, 100)); err != nil {
 		t.Fatal(err)
 	}
 	newMon := func(store *storage.Store, owner string) *monitor.Monitor {
@@ -221,14 +222,14 @@ func TestOnePollerPerSourceSQLite(t *testing.T) {
 	}
 	stop1()
 	<-done1
-	if err := st.InsertDemoBlobScans(ctx, demoTables, demoScans(rng, 20)); err != nil {
+	if err := demo.InsertBlobScans(ctx, st, demoTables, demoScans(rng, 20)); err != nil {
 		t.Fatal(err)
 	}
 	waitIdle(second)
 	if g1, g2 := first.Status()[0].Graded, second.Status()[0].Graded; g1 != 100 || g2 != 20 {
 		t.Errorf("first graded %d, second %d; want 100 and 20", g1, g2)
 	}
-	if none, many := unresolved(t, st, "demo_blob_scans", storage.DemoBlobSource); none != 0 || many != 0 {
+	if none, many := unresolved(t, st, "demo_blob_scans", demo.BlobSource); none != 0 || many != 0 {
 		t.Errorf("%d rows without result, %d with several; want 0, 0", none, many)
 	}
 }
@@ -277,7 +278,7 @@ func testLocked(t *testing.T, midway bool, wantError string) {
 	if midway {
 		interval = 300 * time.Millisecond // the next poll comes after lock()
 	} else {
-		if err := st.InsertDemoBlobScans(ctx, demoTables, scans); err != nil {
+		if err := demo.InsertBlobScans(ctx, st, demoTables, scans); err != nil {
 			t.Fatal(err)
 		}
 		lock()
@@ -301,7 +302,7 @@ func testLocked(t *testing.T, midway bool, wantError string) {
 			case <-time.After(time.Millisecond):
 			}
 		}
-		if err := st.InsertDemoBlobScans(ctx, demoTables, scans); err != nil {
+		if err := demo.InsertBlobScans(ctx, st, demoTables, scans); err != nil {
 			t.Fatal(err)
 		}
 		lock()
@@ -333,7 +334,7 @@ func testLocked(t *testing.T, midway bool, wantError string) {
 		case <-time.After(5 * time.Millisecond):
 		}
 	}
-	if none, many := unresolved(t, st, "demo_blob_scans", storage.DemoBlobSource); none != 0 || many != 0 {
+	if none, many := unresolved(t, st, "demo_blob_scans", demo.BlobSource); none != 0 || many != 0 {
 		t.Errorf("%d rows without result, %d with several; want 0, 0", none, many)
 	}
 	if s := m.Status()[0]; s.State != monitor.StateOK || s.Graded != 200 || s.LastError != "" {

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gradewatch/gradewatch/app/demo"
 	"github.com/gradewatch/gradewatch/inference"
 	"github.com/gradewatch/gradewatch/monitor"
 )
@@ -66,10 +67,10 @@ func benchEndToEnd(b *testing.B, source string, g monitor.Grader, images bool) {
 	st := openDemoDB(b, ctx, filepath.Join(dir, "bench.db"))
 	defer st.Close()
 	sources := demoSources(time.Millisecond, 256)
-	backlog, insert := 2000, st.InsertDemoBlobScans
+	backlog, insert := 2000, demo.InsertBlobScans
 	if source == "points" {
 		sources = sources[1:]
-		backlog, insert = 500, st.InsertDemoPointScans
+		backlog, insert = 500, demo.InsertPointScans
 	}
 	cfg := monitor.Config{Store: st, Grader: g, Sources: sources[:1]}
 	if images {
@@ -80,7 +81,7 @@ func benchEndToEnd(b *testing.B, source string, g monitor.Grader, images bool) {
 	var graded int
 	for b.Loop() {
 		b.StopTimer()
-		if err := insert(ctx, demoTables, scans); err != nil {
+		if err := insert(ctx, st, demoTables, scans); err != nil {
 			b.Fatal(err)
 		}
 		m, err := monitor.New(cfg)

@@ -28,8 +28,9 @@
 // The console reads results with Results, ReviewQueue, Overrides,
 // GradeCounts and ScansPerHour, and records decisions with Override (an
 // append-only audit row plus the new final grade). EachResult streams
-// results for export. CreateDemoSources and InsertDemo*Scans make the demo
-// source tables.
+// results for export. Tables that are not Gradewatch's own (the demo
+// workspace's source tables, in package app/demo) are made with the
+// generic CreateTable, Quote, NowSQL and InsertTx.
 //
 // Identifiers from configuration (table and column names) are validated
 // with ParseIdent and quoted for the dialect: [brackets] on SQL Server,

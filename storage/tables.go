@@ -28,8 +28,9 @@ func DefaultTableNames() TableNames {
 	}
 }
 
-// withDefaults returns t with empty names replaced by the defaults.
-func (t TableNames) withDefaults() TableNames {
+// WithDefaults returns t with empty names replaced by the defaults of
+// DefaultTableNames.
+func (t TableNames) WithDefaults() TableNames {
 	d := DefaultTableNames()
 	for _, f := range []struct {
 		dst *string
@@ -62,7 +63,7 @@ type tableIdents struct {
 }
 
 func (t TableNames) parse() (tableIdents, error) {
-	t = t.withDefaults()
+	t = t.WithDefaults()
 	var ti tableIdents
 	seen := map[string]string{}
 	for _, f := range []struct {

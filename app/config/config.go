@@ -1,6 +1,9 @@
 package config
 
-import "github.com/gradewatch/gradewatch/monitor"
+import (
+	"github.com/gradewatch/gradewatch/monitor"
+	"github.com/gradewatch/gradewatch/storage"
+)
 
 // CurrentVersion is the version of the file format written by Save.
 const CurrentVersion = 1
@@ -46,7 +49,8 @@ type Database struct {
 }
 
 // Tables are the names of the tables Gradewatch creates and owns. Each may
-// carry a schema prefix ("dbo.gw_results").
+// carry a schema prefix ("dbo.gw_results"). The fields are those of
+// storage.TableNames, which owns the defaults (DefaultTables).
 type Tables struct {
 	// Results holds one row per graded scan.
 	Results string `json:"results"`
@@ -231,15 +235,9 @@ var DefaultInterval = monitor.DefaultInterval.String()
 // none.
 var DefaultReasons = []string{"misclassified", "scan artefact", "borderline", "customer specification", "other"}
 
-// DefaultTables are the table names used when the file leaves them out.
-var DefaultTables = Tables{
-	Results:       "gw_results",
-	Overrides:     "gw_overrides",
-	Checkpoints:   "gw_checkpoints",
-	Rejects:       "gw_rejects",
-	Locks:         "gw_locks",
-	SchemaVersion: "gw_schema_version",
-}
+// DefaultTables are the table names used when the file leaves them out:
+// storage's (storage.DefaultTableNames).
+var DefaultTables = Tables(storage.DefaultTableNames())
 
 // applyDefaults fills in settings the file left out.
 func (c *Config) applyDefaults() {
@@ -252,22 +250,7 @@ func (c *Config) applyDefaults() {
 	if c.Database.Driver == "sqlite" && c.Database.DSN == "" && c.Database.DSNEnv == "" {
 		c.Database.DSN = DefaultSQLiteDSN
 	}
-	t := &c.Tables
-	for _, f := range []struct {
-		v   *string
-		def string
-	}{
-		{&t.Results, DefaultTables.Results},
-		{&t.Overrides, DefaultTables.Overrides},
-		{&t.Checkpoints, DefaultTables.Checkpoints},
-		{&t.Rejects, DefaultTables.Rejects},
-		{&t.Locks, DefaultTables.Locks},
-		{&t.SchemaVersion, DefaultTables.SchemaVersion},
-	} {
-		if *f.v == "" {
-			*f.v = f.def
-		}
-	}
+	c.Tables = Tables(c.Tables.StorageTables().WithDefaults())
 	for i := range c.Sources {
 		s := &c.Sources[i]
 		if s.Mode == "" {

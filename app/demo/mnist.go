@@ -19,8 +19,8 @@ const (
 // corrupt header cannot make the reader allocate without limit.
 const maxDigits = 100_000
 
-// Digit is one handwritten digit of the MNIST test set.
-type Digit struct {
+// digit is one handwritten digit of the MNIST test set.
+type digit struct {
 	// Pix holds Side*Side grey values, row-major, 0 = background (dark),
 	// 255 = ink.
 	Pix []byte
@@ -33,7 +33,7 @@ const Side = 28
 
 // readIDX reads gzipped MNIST image and label files (IDX format) into
 // digits. It checks the magic numbers, the sizes and the labels.
-func readIDX(images, labels []byte) ([]Digit, error) {
+func readIDX(images, labels []byte) ([]digit, error) {
 	pix, n, err := readImages(images)
 	if err != nil {
 		return nil, fmt.Errorf("read mnist images: %w", err)
@@ -45,12 +45,12 @@ func readIDX(images, labels []byte) ([]Digit, error) {
 	if len(lab) != n {
 		return nil, fmt.Errorf("read mnist: %d images but %d labels; use files of the same set", n, len(lab))
 	}
-	digits := make([]Digit, n)
+	digits := make([]digit, n)
 	for i := range digits {
 		if lab[i] > 9 {
 			return nil, fmt.Errorf("read mnist labels: label %d of image %d is not a digit", lab[i], i)
 		}
-		digits[i] = Digit{Pix: pix[i*Side*Side : (i+1)*Side*Side : (i+1)*Side*Side], Label: int(lab[i])}
+		digits[i] = digit{Pix: pix[i*Side*Side : (i+1)*Side*Side : (i+1)*Side*Side], Label: int(lab[i])}
 	}
 	return digits, nil
 }

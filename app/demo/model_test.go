@@ -15,7 +15,7 @@ func TestBundledModelAccuracy(t *testing.T) {
 	if err != nil {
 		t.Fatalf("load bundled model: %v", err)
 	}
-	d, err := Digits()
+	d, err := allDigits()
 	if err != nil {
 		t.Fatal(err)
 	}

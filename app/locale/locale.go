@@ -19,13 +19,13 @@ import (
 	"strings"
 )
 
-func init() { Normalise() }
+func init() { normalise() }
 
-// Normalise rewrites the first of LC_ALL, LC_MESSAGES and LANG that is set
+// normalise rewrites the first of LC_ALL, LC_MESSAGES and LANG that is set
 // (the one a locale lookup reads) from C.<encoding> or POSIX.<encoding> to C
 // or POSIX. Other values are left alone. It changes this process's
 // environment only.
-func Normalise() {
+func normalise() {
 	for _, name := range [...]string{"LC_ALL", "LC_MESSAGES", "LANG"} {
 		v := os.Getenv(name)
 		if v == "" {

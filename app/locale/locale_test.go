@@ -24,7 +24,7 @@ func TestNormalise(t *testing.T) {
 			t.Setenv("LC_MESSAGES", "")
 			t.Setenv("LC_ALL", tt.lcAll)
 			t.Setenv("LANG", tt.lang)
-			Normalise()
+			normalise()
 			if got := os.Getenv("LC_ALL"); got != tt.wantAll {
 				t.Errorf("LC_ALL = %q; want %q", got, tt.wantAll)
 			}

@@ -1,4 +1,9 @@
-package app
+// Package workspace opens a Gradewatch workspace: its configuration file,
+// its database (migrated), its model (watched and swapped live, see Models)
+// and the monitor that grades its sources. It also creates the demo
+// workspace (InitDemo) used when nothing is configured. The headless
+// runner and the console both start from Open.
+package workspace
 
 import (
 	"context"
@@ -20,7 +25,7 @@ const ConfigFile = "config.json"
 
 // Workspace is an opened configuration: its database (migrated), its model
 // (watched for changes) and the monitor that grades its sources. The
-// headless runner and the console both build one with OpenWorkspace.
+// headless runner and the console both build one with Open.
 type Workspace struct {
 	// ConfigPath is the configuration file the workspace was opened from.
 	ConfigPath string
@@ -41,11 +46,11 @@ type Workspace struct {
 	closeOnce sync.Once
 }
 
-// OpenWorkspace loads the configuration at configPath, opens and migrates
+// Open loads the configuration at configPath, opens and migrates
 // its database, loads its model and builds the monitor. The monitor does
 // not run until Run is called. Close the workspace when done. A model
 // that cannot be loaded does not stop it opening: see ModelErr.
-func OpenWorkspace(ctx context.Context, configPath string) (*Workspace, error) {
+func Open(ctx context.Context, configPath string) (*Workspace, error) {
 	cfg, err := config.Load(configPath)
 	if err != nil {
 		return nil, err
@@ -63,7 +68,7 @@ func OpenWorkspace(ctx context.Context, configPath string) (*Workspace, error) {
 		w.Close()
 		return nil, fmt.Errorf("open workspace %s: %w", configPath, err)
 	}
-	w.Models, err = LoadModels(ctx, cfg.ModelPath())
+	w.Models, err = loadModels(ctx, cfg.ModelPath())
 	if err != nil {
 		// Open anyway so that the console can show the problem and a
 		// fixed model file (or a new path in the settings) is picked up;
@@ -147,9 +152,9 @@ func (w *Workspace) Close() error {
 	return err
 }
 
-// DefaultWorkspaceDir returns the folder of the workspace used when no
+// DefaultDir returns the folder of the workspace used when no
 // configuration is given: Gradewatch in the user's configuration folder.
-func DefaultWorkspaceDir() (string, error) {
+func DefaultDir() (string, error) {
 	base, err := os.UserConfigDir()
 	if err != nil {
 		return "", fmt.Errorf("find the user's configuration folder: %w; pass --config FILE", err)
@@ -157,17 +162,17 @@ func DefaultWorkspaceDir() (string, error) {
 	return filepath.Join(base, "Gradewatch"), nil
 }
 
-// EnsureWorkspace returns the configuration file to open and its
+// Ensure returns the configuration file to open and its
 // contents. With configPath set it loads that file. With configPath empty
-// it uses config.json in DefaultWorkspaceDir, creating the demo workspace
+// it uses config.json in DefaultDir, creating the demo workspace
 // there on first run, so the console has something to show with nothing
 // set up (and completing it on later runs, see InitDemo).
-func EnsureWorkspace(ctx context.Context, configPath string) (string, *config.Config, error) {
+func Ensure(ctx context.Context, configPath string) (string, *config.Config, error) {
 	if configPath != "" {
 		cfg, err := config.Load(configPath)
 		return configPath, cfg, err
 	}
-	dir, err := DefaultWorkspaceDir()
+	dir, err := DefaultDir()
 	if err != nil {
 		return "", nil, err
 	}

@@ -1,65 +1,23 @@
-package app
+package report
 
 import (
 	"bytes"
 	"context"
 	"encoding/csv"
+	"errors"
 	"fmt"
+	"io"
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
 	"github.com/gradewatch/gradewatch/storage"
 )
-
-func TestSafeCell(t *testing.T) {
-	tests := []struct {
-		in, want string
-	}{
-		// Formulas and what a spreadsheet takes for one (OWASP CSV injection).
-		{`=HYPERLINK("x")`, `'=HYPERLINK("x")`},
-		{`+cmd|' /C calc'!A0`, `'+cmd|' /C calc'!A0`},
-		{`@SUM(1)`, `'@SUM(1)`},
-		{`-2+3`, `'-2+3`},
-		{"\t=1", "'\t=1"},
-		{"\r=1", "'\r=1"},
-		{`=1`, `'=1`},
-		{`-`, `'-`},
-		{`+`, `'+`},
-		{`-Inf`, `'-Inf`},
-		{`+NaN`, `'+NaN`},
-		{`-0x1p3`, `'-0x1p3`},
-		{`-1_000`, `'-1_000`},
-		{`-1e`, `'-1e`},
-		{`-.`, `'-.`},
-		{`-5 `, `'-5 `},
-		// Genuine numbers stay numbers.
-		{`-5`, `-5`},
-		{`-0.25`, `-0.25`},
-		{`+3`, `+3`},
-		{`-.5`, `-.5`},
-		{`-5.`, `-5.`},
-		{`-1e-3`, `-1e-3`},
-		{`+2.5E+10`, `+2.5E+10`},
-		{`1e-3`, `1e-3`},
-		{`0.9997118`, `0.9997118`},
-		// Text that does not start a formula is untouched.
-		{``, ``},
-		{`lot A-7`, `lot A-7`},
-		{`a=b`, `a=b`},
-		{`'=already quoted`, `'=already quoted`},
-		{`2026-11-22T03:40:09Z`, `2026-11-22T03:40:09Z`},
-		{`/data/images/7.png`, `/data/images/7.png`},
-	}
-	for _, tt := range tests {
-		if got := safeCell(tt.in); got != tt.want {
-			t.Errorf("safeCell(%q) = %q; want %q", tt.in, got, tt.want)
-		}
-	}
-}
 
 // exportStore is an empty migrated SQLite store with source "s" (table t)
 // to commit results to.
@@ -110,6 +68,15 @@ func (r *racingStore) EachResult(ctx context.Context, from, to time.Time, fn fun
 	return r.st.EachResult(ctx, from, to, fn)
 }
 
+// writeCSV writes the results q selects from src to w as CSV.
+func writeCSV(ctx context.Context, src Results, w io.Writer, q Query) (int, error) {
+	cw, err := NewWriter("csv", w)
+	if err != nil {
+		return 0, err
+	}
+	return Write(ctx, src, q, cw)
+}
+
 // readCSV parses an export into its header and rows keyed by result_id.
 func readCSV(t *testing.T, data []byte) ([]string, map[string]map[string]string) {
 	t.Helper()
@@ -142,16 +109,16 @@ func TestExportColumnsMatchRows(t *testing.T) {
 	commitResult(t, st, src, 2, map[string]string{"lot": "L2", "shift": "B"})
 	racing := &racingStore{t: t, st: st, src: src}
 	var buf bytes.Buffer
-	n, err := exportResults(ctx, racing, &buf, []string{"lot"}, false, time.Time{}, time.Time{})
+	n, err := writeCSV(ctx, racing, &buf, Query{Metadata: []string{"lot"}, Probs: false})
 	if err != nil {
-		t.Fatalf("exportResults: %v", err)
+		t.Fatalf("writeCSV: %v", err)
 	}
 	if racing.reads != 1 {
-		t.Errorf("exportResults read the results %d times; want once", racing.reads)
+		t.Errorf("writeCSV read the results %d times; want once", racing.reads)
 	}
 	_, rows := readCSV(t, buf.Bytes())
 	if n != len(rows) || n < 2 {
-		t.Fatalf("exportResults = %d rows, file has %d; want the same, at least the 2 committed before", n, len(rows))
+		t.Fatalf("writeCSV = %d rows, file has %d; want the same, at least the 2 committed before", n, len(rows))
 	}
 	for id, row := range rows {
 		i, err := strconv.ParseInt(id, 10, 64)
@@ -181,12 +148,12 @@ func TestExportResultsColumnsAndCells(t *testing.T) {
 	commitResult(t, st, src, 1, map[string]string{"lot": `=HYPERLINK("x")`, "station": "-5", "zeta": "@SUM(1)", "alpha": "-2+3"})
 	commitResult(t, st, src, 2, map[string]string{"lot": "-0.25", "station": "\t=1", "=evil": "plain"})
 	var buf bytes.Buffer
-	n, err := exportResults(ctx, st, &buf, []string{"station", "lot", "station"}, true, time.Time{}, time.Time{})
+	n, err := writeCSV(ctx, st, &buf, Query{Metadata: []string{"station", "lot", "station"}, Probs: true})
 	if err != nil || n != 2 {
-		t.Fatalf("exportResults = %d, %v; want 2 rows", n, err)
+		t.Fatalf("writeCSV = %d, %v; want 2 rows", n, err)
 	}
 	header, rows := readCSV(t, buf.Bytes())
-	wantHeader := append(slices.Clone(exportColumns), "station", "lot", "'=evil", "alpha", "zeta", "prob_7", "prob_1")
+	wantHeader := append(slices.Clone(fixedColumns), "station", "lot", "'=evil", "alpha", "zeta", "prob_7", "prob_1")
 	if diff := cmp.Diff(wantHeader, header); diff != "" {
 		t.Errorf("header mismatch (-want +got):\n%s", diff)
 	}
@@ -221,29 +188,58 @@ func TestExportResultsColumnsAndCells(t *testing.T) {
 func TestExportResultsEmpty(t *testing.T) {
 	st, _ := exportStore(t)
 	var buf bytes.Buffer
-	n, err := exportResults(t.Context(), st, &buf, []string{"lot"}, true, time.Time{}, time.Time{})
+	n, err := writeCSV(t.Context(), st, &buf, Query{Metadata: []string{"lot"}, Probs: true})
 	if err != nil || n != 0 {
-		t.Fatalf("exportResults = %d, %v; want 0 rows", n, err)
+		t.Fatalf("writeCSV = %d, %v; want 0 rows", n, err)
 	}
 	header, rows := readCSV(t, buf.Bytes())
-	if diff := cmp.Diff(append(slices.Clone(exportColumns), "lot"), header); diff != "" || len(rows) != 0 {
+	if diff := cmp.Diff(append(slices.Clone(fixedColumns), "lot"), header); diff != "" || len(rows) != 0 {
 		t.Errorf("empty export: %d rows, header mismatch (-want +got):\n%s", len(rows), diff)
 	}
 }
 
-func TestRFC3339FixedWidth(t *testing.T) {
+func TestNewWriter(t *testing.T) {
 	tests := []struct {
-		in   time.Time
-		want string
+		format  string
+		wantErr string
 	}{
-		{time.Time{}, ""},
-		{time.Date(2026, 11, 22, 3, 43, 22, 930_000_000, time.UTC), "2026-11-22T03:43:22.930Z"},
-		{time.Date(2026, 11, 22, 3, 43, 22, 0, time.UTC), "2026-11-22T03:43:22.000Z"},
-		{time.Date(2026, 11, 22, 4, 43, 22, 941_500_000, time.FixedZone("CET", 3600)), "2026-11-22T03:43:22.941Z"},
+		{"csv", ""},
+		{"xlsx", `report format "xlsx" is not supported; use csv`},
+		{"", `report format "" is not supported; use csv`},
 	}
 	for _, tt := range tests {
-		if got := rfc3339(tt.in); got != tt.want {
-			t.Errorf("rfc3339(%v) = %q; want %q", tt.in, got, tt.want)
+		_, err := NewWriter(tt.format, io.Discard)
+		if got := fmt.Sprint(err); (tt.wantErr == "" && err != nil) || (tt.wantErr != "" && got != tt.wantErr) {
+			t.Errorf("NewWriter(%q) = %v; want %q", tt.format, err, tt.wantErr)
 		}
 	}
+	if got := Formats(); !slices.Equal(got, []string{"csv"}) {
+		t.Errorf("Formats() = %q; want [csv]", got)
+	}
+}
+
+// TestHeaderClashes checks that a metadata column named like a fixed or a
+// probability column is written as meta_<name>.
+func TestHeaderClashes(t *testing.T) {
+	got := Columns{Metadata: []string{"lot", "graded_at", "prob_ok"}, Labels: []string{"ok", "bad"}}.Header()
+	want := append(slices.Clone(fixedColumns), "lot", "meta_graded_at", "meta_prob_ok", "prob_ok", "prob_bad")
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("Header mismatch (-want +got):\n%s", diff)
+	}
+}
+
+// TestWriteStopsOnReadError checks that a failing read is reported and
+// nothing is written.
+func TestWriteStopsOnReadError(t *testing.T) {
+	var buf bytes.Buffer
+	n, err := writeCSV(t.Context(), failingResults{}, &buf, Query{})
+	if err == nil || !strings.Contains(err.Error(), "database gone") || n != 0 || buf.Len() != 0 {
+		t.Errorf("Write over a failing read = %d rows, %v, %d bytes; want 0, the read error, nothing written", n, err, buf.Len())
+	}
+}
+
+type failingResults struct{}
+
+func (failingResults) EachResult(ctx context.Context, from, to time.Time, fn func(storage.Result) error) error {
+	return errors.New("database gone")
 }

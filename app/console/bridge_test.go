@@ -1,4 +1,4 @@
-package app
+package console
 
 import (
 	"context"
@@ -53,18 +53,18 @@ func openTestStore(t *testing.T) *storage.Store {
 	if err := st.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
-	tables := storage.DefaultDemoTables()
-	if err := st.CreateDemoSources(ctx, tables); err != nil {
+	tables := demo.DefaultTables()
+	if err := demo.CreateTables(ctx, st, tables); err != nil {
 		t.Fatal(err)
 	}
-	var scans []storage.DemoScan
+	var scans []demo.Scan
 	for range 3 {
-		scans = append(scans, storage.DemoScan{ProductID: "P", Lot: "L", Station: "S", TrueLabel: "7", Pix: make([]byte, storage.DemoSize*storage.DemoSize)})
+		scans = append(scans, demo.Scan{ProductID: "P", Lot: "L", Station: "S", TrueLabel: "7", Pix: make([]byte, demo.Side*demo.Side)})
 	}
-	if err := st.InsertDemoBlobScans(ctx, tables, scans); err != nil {
+	if err := demo.InsertBlobScans(ctx, st, tables, scans); err != nil {
 		t.Fatal(err)
 	}
-	blob, _ := storage.DemoSources(tables)
+	blob, _ := demo.Sources(tables)
 	labels := []string{"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"}
 	var results []storage.Result
 	for i, g := range []struct {
@@ -106,8 +106,8 @@ func TestConsoleReviewOnSQLite(t *testing.T) {
 	c.ShowReview()
 	j.drain()
 
-	panel, ok := w.Canvas().Focused().(fyne.Focusable)
-	if !ok || panel == nil {
+	panel := w.Canvas().Focused()
+	if panel == nil {
 		t.Fatal("the review queue does not have the keyboard")
 	}
 	// Result key 1 (graded 3) is first: type 7, Enter, a note, Enter.
@@ -121,7 +121,7 @@ func TestConsoleReviewOnSQLite(t *testing.T) {
 	note.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
 	j.drain()
 
-	r1, err := st.ResultByKey(ctx, storage.DemoBlobSource, "1")
+	r1, err := st.ResultByKey(ctx, demo.BlobSource, "1")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -144,7 +144,7 @@ func TestConsoleReviewOnSQLite(t *testing.T) {
 	// Space accepts result key 2's prediction: audited, final grade kept.
 	test.Type(w.Canvas().Focused(), " ")
 	j.drain()
-	r2, _ := st.ResultByKey(ctx, storage.DemoBlobSource, "2")
+	r2, _ := st.ResultByKey(ctx, demo.BlobSource, "2")
 	a2, _ := st.Overrides(ctx, r2.ID)
 	if r2.FinalGrade != "5" || r2.ReviewedAt.IsZero() || len(a2) != 1 || a2[0].NewGrade != "5" {
 		t.Errorf("after Space: result 2 final %q reviewed %v, audit %+v; want 5 accepted and audited", r2.FinalGrade, r2.ReviewedAt, a2)
@@ -210,7 +210,7 @@ func TestAdhocSaveAndReload(t *testing.T) {
 // from its demo source row.
 func TestScanLoaderFromSourceRow(t *testing.T) {
 	st := openTestStore(t) // demo blob rows 1..3, all zero pixels
-	blob, _ := storage.DemoSources(storage.DefaultDemoTables())
+	blob, _ := demo.Sources(demo.DefaultTables())
 	l := newScanLoader(st, demo.Config()) // the demo sources, as configured
 	if _, ok := l.sources[blob.Name]; !ok {
 		t.Fatalf("demo configuration has no source %s", blob.Name)
@@ -219,8 +219,8 @@ func TestScanLoaderFromSourceRow(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s.Width != storage.DemoSize || s.Height != storage.DemoSize || len(s.Pix) != storage.DemoSize*storage.DemoSize {
-		t.Errorf("reloaded scan is %dx%d with %d values; want %dx%d", s.Width, s.Height, len(s.Pix), storage.DemoSize, storage.DemoSize)
+	if s.Width != demo.Side || s.Height != demo.Side || len(s.Pix) != demo.Side*demo.Side {
+		t.Errorf("reloaded scan is %dx%d with %d values; want %dx%d", s.Width, s.Height, len(s.Pix), demo.Side, demo.Side)
 	}
 	if _, err := l.LoadScan(context.Background(), ui.Result{Source: "nope", SourceKey: "1"}); err == nil {
 		t.Error("LoadScan of an unconfigured source without an image succeeded; want an error")

@@ -3,8 +3,6 @@ package modelcmd
 import (
 	"context"
 	"encoding/json"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"io/fs"
@@ -15,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gradewatch/gradewatch/app/cli"
 	"github.com/gradewatch/gradewatch/inference"
 )
 
@@ -49,45 +48,11 @@ func Model(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	return 2
 }
 
-// parse parses flags that may come before or after the positional
-// arguments and returns the positional ones; ok is false after a usage
-// error (already reported).
-func parse(fs *flag.FlagSet, args []string) (pos []string, code int, ok bool) {
-	for {
-		if err := fs.Parse(args); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				return nil, 0, false
-			}
-			return nil, 2, false
-		}
-		args = fs.Args()
-		if len(args) == 0 {
-			return pos, 0, true
-		}
-		pos = append(pos, args[0])
-		args = args[1:]
-	}
-}
-
-func newFlags(name, usage string, stderr io.Writer) *flag.FlagSet {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: gradewatch %s %s\n", name, usage)
-		fs.PrintDefaults()
-	}
-	return fs
-}
-
 func info(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := newFlags("model info", "FILE", stderr)
-	pos, code, ok := parse(fs, args)
+	fs := cli.NewFlags("model info", "FILE", stderr)
+	pos, code, ok := cli.ParseN(fs, args, 1)
 	if !ok {
 		return code
-	}
-	if len(pos) != 1 {
-		fs.Usage()
-		return 2
 	}
 	m, err := inference.LoadFile(ctx, pos[0])
 	if err != nil {
@@ -173,16 +138,12 @@ func caseDirs(dir string) ([]string, error) {
 }
 
 func test(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := newFlags("model test", "DIR [--rtol R] [--atol A]", stderr)
+	fs := cli.NewFlags("model test", "DIR [--rtol R] [--atol A]", stderr)
 	rtol := fs.Float64("rtol", 1e-3, "relative tolerance")
 	atol := fs.Float64("atol", 1e-5, "absolute tolerance; an element passes if |got-want| <= atol + rtol*|want|")
-	pos, code, ok := parse(fs, args)
+	pos, code, ok := cli.ParseN(fs, args, 1)
 	if !ok {
 		return code
-	}
-	if len(pos) != 1 {
-		fs.Usage()
-		return 2
 	}
 	dirs, err := caseDirs(pos[0])
 	if err != nil {
@@ -242,18 +203,14 @@ type benchResult struct {
 }
 
 func bench(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := newFlags("model bench", "FILE [--batch N] [--threads N] [--json] [--duration D]", stderr)
+	fs := cli.NewFlags("model bench", "FILE [--batch N] [--threads N] [--json] [--duration D]", stderr)
 	batch := fs.Int("batch", 1, "images per run")
 	threads := fs.Int("threads", 1, "goroutines a batch is split across")
 	asJSON := fs.Bool("json", false, "print one JSON object")
 	dur := fs.Duration("duration", 2*time.Second, "how long to measure")
-	pos, code, ok := parse(fs, args)
+	pos, code, ok := cli.ParseN(fs, args, 1)
 	if !ok {
 		return code
-	}
-	if len(pos) != 1 {
-		fs.Usage()
-		return 2
 	}
 	if *batch < 1 || *batch > 4096 || *threads < 1 || *threads > 256 || *dur <= 0 {
 		fmt.Fprintln(stderr, "gradewatch model bench: --batch must be 1 to 4096, --threads 1 to 256, --duration positive")

@@ -1,4 +1,4 @@
-package app
+package console
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/gradewatch/gradewatch/app/config"
+	"github.com/gradewatch/gradewatch/app/workspace"
 	"github.com/gradewatch/gradewatch/storage"
 	"github.com/gradewatch/gradewatch/ui"
 )
@@ -16,7 +17,7 @@ import (
 // configuration: it reads and saves the config file and applies what can
 // change at run time (poll intervals, model file).
 type consoleSettings struct {
-	ws *Workspace
+	ws *workspace.Workspace
 	mu sync.Mutex // guards ws.Config while it is replaced
 	// polled names the sources the monitor was started with; only their
 	// intervals can change while running (nil: all of the configuration's).
@@ -25,7 +26,7 @@ type consoleSettings struct {
 
 // newConsoleSettings serves the settings of ws, whose monitor polls the
 // enabled sources of ws.Config.
-func newConsoleSettings(ws *Workspace) *consoleSettings {
+func newConsoleSettings(ws *workspace.Workspace) *consoleSettings {
 	polled := map[string]bool{}
 	for _, src := range ws.Config.Sources {
 		polled[src.Name] = !src.Disabled
@@ -235,7 +236,7 @@ func (s *consoleSettings) TestConnection(ctx context.Context) error {
 }
 
 func (s *consoleSettings) CheckModel(ctx context.Context, path string) (string, string, error) {
-	m, err := loadValidModel(ctx, s.cfg().Resolve(path))
+	m, err := workspace.LoadValidModel(ctx, s.cfg().Resolve(path))
 	if err != nil {
 		return "", "", err
 	}

@@ -1,4 +1,4 @@
-package app
+package workspace
 
 import (
 	"context"
@@ -32,6 +32,9 @@ func replaceFile(t *testing.T, path string, data []byte) {
 	}
 }
 
+// shortSHA returns the first 12 hex digits of a SHA-256, for messages.
+func shortSHA(sha string) string { return sha[:min(12, len(sha))] }
+
 func waitChange(t *testing.T, ch <-chan ModelChange) ModelChange {
 	t.Helper()
 	select {
@@ -51,7 +54,7 @@ func TestModelsHotReload(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ms, err := LoadModels(ctx, path)
+	ms, err := loadModels(ctx, path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -144,12 +147,12 @@ func TestModelsRefuseAtStart(t *testing.T) {
 			if err := os.WriteFile(path, tt.data, 0o644); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := LoadModels(t.Context(), path); err == nil {
-				t.Errorf("LoadModels(%s) succeeded; want an error", tt.name)
+			if _, err := loadModels(t.Context(), path); err == nil {
+				t.Errorf("loadModels(%s) succeeded; want an error", tt.name)
 			}
 		})
 	}
-	if _, err := LoadModels(t.Context(), filepath.Join(dir, "missing.onnx")); err == nil {
-		t.Error("LoadModels(missing) succeeded; want an error")
+	if _, err := loadModels(t.Context(), filepath.Join(dir, "missing.onnx")); err == nil {
+		t.Error("loadModels(missing) succeeded; want an error")
 	}
 }

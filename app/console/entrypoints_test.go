@@ -1,13 +1,15 @@
-package app
+package console
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"image"
 	"image/color"
 	"image/png"
 	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
@@ -15,23 +17,27 @@ import (
 
 	"github.com/gradewatch/gradewatch/app/config"
 	"github.com/gradewatch/gradewatch/app/demo"
+	"github.com/gradewatch/gradewatch/app/modelcmd"
+	"github.com/gradewatch/gradewatch/app/workspace"
+	"github.com/gradewatch/gradewatch/monitor"
 	"github.com/gradewatch/gradewatch/ui"
 )
 
-// digitPNG encodes an MNIST digit as an 8-bit grey PNG, or as an RGBA one
-// (grey in all three channels) when rgba is set.
-func digitPNG(t *testing.T, d demo.Digit, rgba bool) []byte {
+// digitPNG encodes an MNIST digit (side*side grey levels) as an 8-bit
+// grey PNG, or as an RGBA one (grey in all three channels) when rgba is
+// set.
+func digitPNG(t *testing.T, pix []byte, rgba bool) []byte {
 	t.Helper()
-	side := int(math.Sqrt(float64(len(d.Pix))))
+	side := int(math.Sqrt(float64(len(pix))))
 	var img image.Image
 	if rgba {
 		m := image.NewRGBA(image.Rect(0, 0, side, side))
-		for i, v := range d.Pix {
+		for i, v := range pix {
 			m.Set(i%side, i/side, color.RGBA{v, v, v, 255})
 		}
 		img = m
 	} else {
-		img = &image.Gray{Pix: d.Pix, Stride: side, Rect: image.Rect(0, 0, side, side)}
+		img = &image.Gray{Pix: pix, Stride: side, Rect: image.Rect(0, 0, side, side)}
 	}
 	var b bytes.Buffer
 	if err := png.Encode(&b, img); err != nil {
@@ -48,32 +54,50 @@ func TestSameGradeThroughEveryEntryPoint(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs the headless pipeline")
 	}
-	digits, err := demo.Digits()
+	ctx := t.Context()
+	dir := t.TempDir()
+	cfgPath, err := workspace.InitDemo(ctx, dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := t.TempDir()
-	cfgPath := filepath.Join(dir, ConfigFile)
-	mustGW(t, "init", "--demo", "--dir", dir)
 	cfg, err := config.Load(cfgPath)
 	if err != nil {
 		t.Fatal(err)
 	}
-	// An image source beside the demo's two, normalised as the demo
-	// line (fixed 0..255), taking the size from each file.
-	st, err := openStore(t.Context(), cfg)
+	// Six MNIST digits from the demo line, stored as PNG files in an image
+	// source beside the demo's two.
+	st, err := workspace.OpenStore(ctx, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.DB().ExecContext(t.Context(), `CREATE TABLE image_scans (id INTEGER PRIMARY KEY, png BLOB NOT NULL)`); err != nil {
+	if _, err := demo.Simulate(ctx, st, rand.New(rand.NewPCG(7, 11)), 12, 0); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := st.DB().QueryContext(ctx, `SELECT payload FROM `+demo.DefaultTables().Blob+` ORDER BY id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var digits [][]byte
+	for rows.Next() {
+		var pix []byte
+		if err := rows.Scan(&pix); err != nil {
+			t.Fatal(err)
+		}
+		digits = append(digits, pix)
+	}
+	rows.Close()
+	if len(digits) != 6 {
+		t.Fatalf("demo line inserted %d blob scans; want 6", len(digits))
+	}
+	if _, err := st.DB().ExecContext(ctx, `CREATE TABLE image_scans (id INTEGER PRIMARY KEY, png BLOB NOT NULL)`); err != nil {
 		t.Fatal(err)
 	}
 	files := map[string][]byte{}
-	for i, k := range []int{0, 1, 2, 3, 4, 5} {
-		data := digitPNG(t, digits[k], i%2 == 1)
+	for i, pix := range digits {
+		data := digitPNG(t, pix, i%2 == 1)
 		key := fmt.Sprint(i + 1)
 		files[key] = data
-		if _, err := st.DB().ExecContext(t.Context(), `INSERT INTO image_scans (id, png) VALUES (?, ?)`, i+1, data); err != nil {
+		if _, err := st.DB().ExecContext(ctx, `INSERT INTO image_scans (id, png) VALUES (?, ?)`, i+1, data); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -94,18 +118,43 @@ func TestSameGradeThroughEveryEntryPoint(t *testing.T) {
 	if err := cfg.Save(cfgPath); err != nil {
 		t.Fatal(err)
 	}
-	mustGW(t, "run", "--headless", "--config", cfgPath, "--until-idle", "--status-every", "0")
 
-	ws, err := OpenWorkspace(t.Context(), cfgPath)
+	// The line: the monitor grades every source until all 12 image rows
+	// (6 per image source) are committed; the wait is on their events.
+	ws, err := workspace.Open(ctx, cfgPath)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer ws.Close()
+	runCtx, stop := context.WithCancel(ctx)
+	sub := ws.Monitor.Subscribe(runCtx, 0)
+	done := make(chan error, 1)
+	go func() { done <- ws.Run(runCtx) }()
+	graded := 0
+	for graded < 12 {
+		ev, ok := <-sub.C
+		if !ok {
+			t.Fatal("the monitor stopped before grading the image sources")
+		}
+		switch e := ev.(type) {
+		case monitor.ScanGraded:
+			if strings.HasPrefix(e.Result.Source, "images") {
+				graded++
+			}
+		case monitor.ScanRejected:
+			t.Fatalf("the line rejected %s/%s: %s", e.Reject.Source, e.Reject.SourceKey, e.Reject.Reason)
+		}
+	}
+	stop()
+	if err := <-done; err != nil && ctx.Err() == nil && runCtx.Err() == nil {
+		t.Fatal(err)
+	}
+
 	grader := modelGrader{current: ws.Models.Current}
 	decoder := newImageDecoder(ws.Config)
 	loader := newScanLoader(ws.Store, ws.Config)
 	labels := ws.Models.Current().Info().Labels
-	if code, _, errOut := gw(t, "grade", "--model", ws.Config.ModelPath(), "--config", cfgPath, "--source", "nope", "x.png"); code != 2 || !strings.Contains(errOut, `no enabled source "nope"`) {
+	if code, _, errOut := gradeCmd(t, "--model", ws.Config.ModelPath(), "--config", cfgPath, "--source", "nope", "x.png"); code != 2 || !strings.Contains(errOut, `no enabled source "nope"`) {
 		t.Errorf("grade --source nope = exit %d, %q; want 2 naming the source", code, errOut)
 	}
 	if got := decoder.Sources(); len(got) != 4 || got[0] != ws.Config.Sources[0].Name {
@@ -146,7 +195,7 @@ func TestSameGradeThroughEveryEntryPoint(t *testing.T) {
 		}
 		for _, args := range [][]string{nil, {"--config", cfgPath}, {"--config", cfgPath, "--source", "images"}} {
 			args = append(append([]string{"grade", "--model", ws.Config.ModelPath(), "--json"}, args...), file)
-			out := mustGW(t, args...)
+			out := mustGrade(t, args[1:]...)
 			var g struct {
 				Label string             `json:"label"`
 				Probs map[string]float32 `json:"probabilities"`
@@ -179,7 +228,7 @@ func TestSameGradeThroughEveryEntryPoint(t *testing.T) {
 			}
 			paths = append(paths, path{l.name, p.Grade, p.Probs})
 		}
-		wideOut := mustGW(t, "grade", "--model", ws.Config.ModelPath(), "--json", "--config", cfgPath, "--source", "images-wide", file)
+		wideOut := mustGrade(t, "--model", ws.Config.ModelPath(), "--json", "--config", cfgPath, "--source", "images-wide", file)
 		var wideGrade struct {
 			Probs map[string]float32 `json:"probabilities"`
 		}
@@ -217,4 +266,22 @@ func TestSameGradeThroughEveryEntryPoint(t *testing.T) {
 			}
 		}
 	}
+}
+
+// gradeCmd runs "gradewatch grade" in-process.
+func gradeCmd(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code := modelcmd.Grade(t.Context(), args, &out, &errOut)
+	return code, out.String(), errOut.String()
+}
+
+// mustGrade runs "gradewatch grade" and fails the test unless it exits 0.
+func mustGrade(t *testing.T, args ...string) string {
+	t.Helper()
+	code, out, errOut := gradeCmd(t, args...)
+	if code != 0 {
+		t.Fatalf("gradewatch grade %s = exit %d: %s", strings.Join(args, " "), code, errOut)
+	}
+	return out
 }

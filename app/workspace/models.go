@@ -1,4 +1,4 @@
-package app
+package workspace
 
 import (
 	"context"
@@ -49,9 +49,9 @@ type Models struct {
 // read once, complete.
 const debounce = 400 * time.Millisecond
 
-// LoadModels loads and validates the model at path.
-func LoadModels(ctx context.Context, path string) (*Models, error) {
-	m, err := loadValidModel(ctx, path)
+// loadModels loads and validates the model at path.
+func loadModels(ctx context.Context, path string) (*Models, error) {
+	m, err := LoadValidModel(ctx, path)
 	if err != nil {
 		return nil, err
 	}
@@ -74,9 +74,9 @@ func sidecarSum(model string) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// loadValidModel loads the model file at path and checks it can grade: it
+// LoadValidModel loads the model file at path and checks it can grade: it
 // must take an image and classify a blank one.
-func loadValidModel(ctx context.Context, path string) (*inference.Model, error) {
+func LoadValidModel(ctx context.Context, path string) (*inference.Model, error) {
 	m, err := inference.LoadFile(ctx, path)
 	if err != nil {
 		return nil, err
@@ -156,7 +156,7 @@ func (ms *Models) SetPath(ctx context.Context, path string) error {
 }
 
 func (ms *Models) load(ctx context.Context, path string) (bool, error) {
-	m, err := loadValidModel(ctx, path)
+	m, err := LoadValidModel(ctx, path)
 	side := sidecarSum(path)
 	ms.mu.Lock()
 	prev := ms.current

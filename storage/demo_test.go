@@ -1,5 +1,10 @@
 package storage
 
+// The demo workspace's source tables as test fixtures of the storage
+// suite: a blob source and a points source with metadata. The demo itself
+// makes them in package app/demo, on the generic CreateTable and InsertTx,
+// which the suite's tests cannot import.
+
 import (
 	"context"
 	"fmt"

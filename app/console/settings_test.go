@@ -1,4 +1,4 @@
-package app
+package console
 
 import (
 	"context"
@@ -8,7 +8,8 @@ import (
 	"time"
 
 	"github.com/gradewatch/gradewatch/app/config"
-	"github.com/gradewatch/gradewatch/storage"
+	"github.com/gradewatch/gradewatch/app/demo"
+	"github.com/gradewatch/gradewatch/app/workspace"
 	"github.com/gradewatch/gradewatch/ui"
 )
 
@@ -19,7 +20,7 @@ func settingsOnSQLite(t *testing.T) *consoleSettings {
 	dir := t.TempDir()
 	cfg := config.Default(dir)
 	cfg.Sources = []config.Source{{
-		Name: storage.DemoBlobSource, Table: storage.DefaultDemoTables().Blob, Key: "id", Mode: "key",
+		Name: demo.BlobSource, Table: demo.DefaultTables().Blob, Key: "id", Mode: "key",
 		Columns: config.Columns{Payload: "payload"}, Width: 28, Height: 28, Interval: "1s", BatchSize: 64,
 		Layout: config.Layout{Kind: "blob", DType: "uint8", Normalisation: config.Normalisation{Kind: "min-max"}},
 	}}
@@ -28,7 +29,7 @@ func settingsOnSQLite(t *testing.T) *consoleSettings {
 	if err := cfg.Save(path); err != nil {
 		t.Fatal(err)
 	}
-	return &consoleSettings{ws: &Workspace{ConfigPath: path, Config: cfg, Store: openTestStore(t), Models: &Models{}}}
+	return &consoleSettings{ws: &workspace.Workspace{ConfigPath: path, Config: cfg, Store: openTestStore(t), Models: &workspace.Models{}}}
 }
 
 func TestSaveSourceSettings(t *testing.T) {
@@ -67,7 +68,7 @@ func TestSaveSourceSettings(t *testing.T) {
 				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
 					t.Errorf("SaveSettings = %v; want an error naming %s", err, tc.wantErr)
 				}
-				if back.Sources[0].Mode != "key" || back.Sources[0].Table != storage.DefaultDemoTables().Blob {
+				if back.Sources[0].Mode != "key" || back.Sources[0].Table != demo.DefaultTables().Blob {
 					t.Errorf("the refused settings reached the file: %+v", back.Sources[0])
 				}
 				return
@@ -88,9 +89,9 @@ func TestCheckSourceSetting(t *testing.T) {
 		want              string // part of the report or the error
 		ok                bool
 	}{
-		{"demo table", storage.DefaultDemoTables().Blob, "key", "OK: table " + storage.DefaultDemoTables().Blob + " readable, 0 scans pending.", true},
+		{"demo table", demo.DefaultTables().Blob, "key", "OK: table " + demo.DefaultTables().Blob + " readable, 0 scans pending.", true},
 		{"missing table", "no_such_scans", "key", "no_such_scans", false},
-		{"invalid mode", storage.DefaultDemoTables().Blob, "rowversion", "sources[0].mode", false},
+		{"invalid mode", demo.DefaultTables().Blob, "rowversion", "sources[0].mode", false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -120,9 +121,9 @@ func TestAddSourceSetting(t *testing.T) {
 		add     ui.SourceSetting
 		wantErr string
 	}{
-		{"copy of the demo source", ui.SourceSetting{Name: "line-2", CopyOf: storage.DemoBlobSource, Table: "line2_scans"}, ""},
+		{"copy of the demo source", ui.SourceSetting{Name: "line-2", CopyOf: demo.BlobSource, Table: "line2_scans"}, ""},
 		{"copy of a source that is not there", ui.SourceSetting{Name: "line-2", CopyOf: "ghost", Table: "line2_scans"}, `"line-2" is not in the configuration`},
-		{"empty table", ui.SourceSetting{Name: "line-2", CopyOf: storage.DemoBlobSource, Table: ""}, "sources[1].table"},
+		{"empty table", ui.SourceSetting{Name: "line-2", CopyOf: demo.BlobSource, Table: ""}, "sources[1].table"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -162,7 +163,11 @@ func TestAddSourceSetting(t *testing.T) {
 // new source (not polled until the next start) is no error.
 func TestSaveWithRunningMonitor(t *testing.T) {
 	ctx := t.Context()
-	ws, err := OpenWorkspace(ctx, fastDemo(t))
+	path, err := workspace.InitDemo(ctx, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ws, err := workspace.Open(ctx, path)
 	if err != nil {
 		t.Fatal(err)
 	}

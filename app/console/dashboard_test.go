@@ -1,4 +1,4 @@
-package app
+package console
 
 import (
 	"path/filepath"
@@ -11,6 +11,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/gradewatch/gradewatch/app/config"
+	"github.com/gradewatch/gradewatch/app/workspace"
 	"github.com/gradewatch/gradewatch/ui"
 )
 
@@ -36,7 +37,7 @@ func TestDashboardYieldOnSQLite(t *testing.T) {
 			dir := t.TempDir()
 			cfg := config.Default(dir)
 			cfg.Review.PassGrades = tc.pass
-			ws := &Workspace{ConfigPath: filepath.Join(dir, "config.json"), Config: cfg, Store: st, Models: &Models{}}
+			ws := &workspace.Workspace{ConfigPath: filepath.Join(dir, "config.json"), Config: cfg, Store: st, Models: &workspace.Models{}}
 			a := test.NewTempApp(t)
 			w := test.NewTempWindow(t, nil)
 			j := &jobs{}

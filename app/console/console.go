@@ -1,9 +1,13 @@
-package app
+// Package console starts the operator console (package ui) on a workspace
+// and adapts the workspace to the console's interfaces: results and
+// overrides from storage, scans reloaded from images or source rows, ad
+// hoc grading with the running model, monitor events, and the settings
+// screen's view of the configuration file.
+package console
 
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -18,27 +22,24 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/gradewatch/gradewatch/app/config"
+	"github.com/gradewatch/gradewatch/app/demo"
+	"github.com/gradewatch/gradewatch/app/instance"
+	"github.com/gradewatch/gradewatch/app/workspace"
 	"github.com/gradewatch/gradewatch/ui"
-	"github.com/gradewatch/gradewatch/ui/instance"
 )
 
 // consoleAppID identifies the console to Fyne (preferences, notifications).
 const consoleAppID = "io.gradewatch.console"
 
-// runConsole opens the operator console on the workspace of --config (the
-// demo workspace when none is given) and blocks until the window closes or
-// ctx is done.
-func runConsole(ctx context.Context, args []string, stderr io.Writer) int {
-	fs := flag.NewFlagSet("console", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	configPath := fs.String("config", "", "configuration file (default: the demo workspace in the user's config folder)")
-	if err := fs.Parse(args); err != nil {
-		return 2
-	}
+// Run opens the operator console on the workspace of the configuration
+// file configPath ("": the demo workspace in the user's configuration
+// folder) and blocks until the window closes or ctx is done. It returns the
+// process exit code.
+func Run(ctx context.Context, configPath string, stderr io.Writer) int {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 
-	lockDir, err := DefaultWorkspaceDir()
+	lockDir, err := workspace.DefaultDir()
 	if err != nil {
 		fmt.Fprintf(stderr, "gradewatch: %v\n", err)
 		return 1
@@ -57,10 +58,10 @@ func runConsole(ctx context.Context, args []string, stderr io.Writer) int {
 	w := a.NewWindow("Gradewatch")
 	ui.RestoreWindow(a, w)
 
-	path, _, err := EnsureWorkspace(ctx, *configPath)
-	var ws *Workspace
+	path, _, err := workspace.Ensure(ctx, configPath)
+	var ws *workspace.Workspace
 	if err == nil {
-		ws, err = OpenWorkspace(ctx, path)
+		ws, err = workspace.Open(ctx, path)
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "gradewatch: %v\n", err)
@@ -93,7 +94,7 @@ func runConsole(ctx context.Context, args []string, stderr io.Writer) int {
 }
 
 // consoleOptions builds the console's view of the workspace.
-func consoleOptions(ws *Workspace, goFn func(func(context.Context))) ui.Options {
+func consoleOptions(ws *workspace.Workspace, goFn func(func(context.Context))) ui.Options {
 	cfg := ws.Config
 	return ui.Options{
 		Store:           consoleStore{ws.Store},
@@ -135,14 +136,14 @@ func identity(cfg *config.Config) ui.Identity {
 // wire starts the goroutines that feed the console: the monitor's events,
 // model changes, database health, the demo line and raise requests from a
 // second instance. All stop when ctx is done; bg waits for them.
-func wire(ctx context.Context, bg *sync.WaitGroup, c *ui.Console, ws *Workspace, lock *instance.Lock) {
+func wire(ctx context.Context, bg *sync.WaitGroup, c *ui.Console, ws *workspace.Workspace, lock *instance.Lock) {
 	if m := ws.Models.Current(); m != nil {
 		info := m.Info()
 		c.Post(ui.ModelChanged{Name: info.Name, SHA256: info.SHA256, Labels: info.Labels})
 	} else if ws.ModelErr != nil {
 		c.Post(ui.ModelChanged{Err: ws.ModelErr.Error()})
 	}
-	ws.Models.OnChange(func(mc ModelChange) {
+	ws.Models.OnChange(func(mc workspace.ModelChange) {
 		if mc.Err != nil {
 			c.Post(ui.ModelChanged{Err: mc.Err.Error()})
 			return
@@ -169,7 +170,7 @@ func wire(ctx context.Context, bg *sync.WaitGroup, c *ui.Console, ws *Workspace,
 	bg.Go(func() { watchDatabase(ctx, c, ws) })
 	if ws.Config.Demo {
 		bg.Go(func() {
-			SimulateLine(ctx, ws.Store, DefaultLineRate, func(err error) {
+			demo.SimulateLine(ctx, ws.Store, demo.DefaultLineRate, func(err error) {
 				c.Post(ui.Notice{Text: "Demo line: " + err.Error()})
 			})
 		})
@@ -193,7 +194,7 @@ const (
 )
 
 // watchDatabase pings the database and reports each change of its state.
-func watchDatabase(ctx context.Context, c *ui.Console, ws *Workspace) {
+func watchDatabase(ctx context.Context, c *ui.Console, ws *workspace.Workspace) {
 	t := time.NewTicker(dbCheckEvery)
 	defer t.Stop()
 	failures := 0

@@ -1,4 +1,4 @@
-package app
+package workspace
 
 import (
 	"context"
@@ -7,12 +7,12 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/gradewatch/gradewatch/app/config"
-	"github.com/gradewatch/gradewatch/storage"
+	"github.com/gradewatch/gradewatch/app/demo"
+	"github.com/gradewatch/gradewatch/app/internal/apptest"
 )
 
 // fastDemo creates a demo workspace whose sources poll every 100 ms, and
@@ -37,18 +37,6 @@ func fastDemo(t *testing.T) string {
 	return path
 }
 
-// waitFor polls cond every 50 ms until it holds or 15 s pass.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
 // TestWorkspaceHotReload replaces the model file of a running workspace:
 // a bad file is refused and grading goes on with the old model; a good one
 // grades every scan inserted after the swap.
@@ -56,7 +44,7 @@ func TestWorkspaceHotReload(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
 	path := fastDemo(t)
-	w, err := OpenWorkspace(ctx, path)
+	w, err := Open(ctx, path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,10 +57,10 @@ func TestWorkspaceHotReload(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 1))
 	simulateAndWait := func(n int) {
 		t.Helper()
-		if _, err := Simulate(ctx, w.Store, rng, n, 0); err != nil {
+		if _, err := demo.Simulate(ctx, w.Store, rng, n, 0); err != nil {
 			t.Fatal(err)
 		}
-		waitFor(t, "the monitor to catch up", func() bool {
+		apptest.WaitFor(t, "the monitor to catch up", func() bool {
 			for _, s := range w.Config.Sources {
 				p, err := w.Store.Pending(ctx, s.StorageSource())
 				if err != nil || p.Count > 0 {
@@ -92,7 +80,7 @@ func TestWorkspaceHotReload(t *testing.T) {
 	}
 	orig := w.Models.Current().Info().SHA256
 	simulateAndWait(4) // keys 1, 2 in each source
-	if got := shaOf(storage.DemoBlobSource, "1"); got != orig {
+	if got := shaOf(demo.BlobSource, "1"); got != orig {
 		t.Fatalf("first scan graded by %s; want %s", shortSHA(got), shortSHA(orig))
 	}
 
@@ -101,7 +89,7 @@ func TestWorkspaceHotReload(t *testing.T) {
 		t.Fatalf("corrupt model accepted: %+v", c)
 	}
 	simulateAndWait(2) // key 3 in each source, graded by the old model
-	if got := shaOf(storage.DemoBlobSource, "3"); got != orig {
+	if got := shaOf(demo.BlobSource, "3"); got != orig {
 		t.Errorf("after a refused model, scan graded by %s; want the running %s", shortSHA(got), shortSHA(orig))
 	}
 
@@ -111,7 +99,7 @@ func TestWorkspaceHotReload(t *testing.T) {
 		t.Fatalf("valid model refused: %v", c.Err)
 	}
 	simulateAndWait(2) // key 4 in each source, graded by the new model
-	for _, src := range []string{storage.DemoBlobSource, storage.DemoPointsSource} {
+	for _, src := range []string{demo.BlobSource, demo.PointsSource} {
 		if got := shaOf(src, "4"); got != c.Current.SHA256 {
 			t.Errorf("after the swap, %s/4 graded by %s; want the new %s", src, shortSHA(got), shortSHA(c.Current.SHA256))
 		}
@@ -130,30 +118,30 @@ func TestEnsureWorkspaceFirstRun(t *testing.T) {
 	t.Setenv("XDG_CONFIG_HOME", home) // os.UserConfigDir on Linux and BSD
 	t.Setenv("HOME", home)            // on macOS
 	t.Setenv("AppData", home)         // on Windows
-	want, err := DefaultWorkspaceDir()
+	want, err := DefaultDir()
 	if err != nil {
 		t.Fatal(err)
 	}
-	path, cfg, err := EnsureWorkspace(t.Context(), "")
+	path, cfg, err := Ensure(t.Context(), "")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if path != filepath.Join(want, ConfigFile) || !cfg.Demo {
-		t.Fatalf("EnsureWorkspace = %s (demo %v); want the demo in %s", path, cfg.Demo, want)
+		t.Fatalf("Ensure = %s (demo %v); want the demo in %s", path, cfg.Demo, want)
 	}
 	// The user changes the workspace; the next start keeps the change.
 	cfg.Review.Threshold = 0.5
 	if err := cfg.Save(path); err != nil {
 		t.Fatal(err)
 	}
-	_, again, err := EnsureWorkspace(t.Context(), "")
+	_, again, err := Ensure(t.Context(), "")
 	if err != nil || again.Review.Threshold != 0.5 {
-		t.Errorf("second EnsureWorkspace = threshold %v, %v; want the saved 0.5", again.Review.Threshold, err)
+		t.Errorf("second Ensure = threshold %v, %v; want the saved 0.5", again.Review.Threshold, err)
 	}
 	// An explicit --config is loaded as it is.
 	other := filepath.Join(t.TempDir(), "missing.json")
-	if _, _, err := EnsureWorkspace(t.Context(), other); !errors.Is(err, fs.ErrNotExist) {
-		t.Errorf("EnsureWorkspace(missing file) = %v; want a not-exist error", err)
+	if _, _, err := Ensure(t.Context(), other); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("Ensure(missing file) = %v; want a not-exist error", err)
 	}
 }
 
@@ -165,7 +153,7 @@ func TestSimulateLine(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := openStore(t.Context(), cfg)
+	st, err := OpenStore(t.Context(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -173,7 +161,7 @@ func TestSimulateLine(t *testing.T) {
 	ctx, cancel := context.WithTimeout(t.Context(), time.Second)
 	defer cancel()
 	start := time.Now()
-	SimulateLine(ctx, st, 20, func(err error) { t.Errorf("demo line: %v", err) })
+	demo.SimulateLine(ctx, st, 20, func(err error) { t.Errorf("demo line: %v", err) })
 	if d := time.Since(start); d > 3*time.Second {
 		t.Errorf("SimulateLine returned %v after its context ended; want promptly", d)
 	}
@@ -189,30 +177,6 @@ func TestSimulateLine(t *testing.T) {
 	if n < 5 || n > 25 {
 		t.Errorf("demo line inserted %d scans in 1s at 20/s; want about 20", n)
 	}
-}
-
-// TestUntilIdleGivesUpOnBrokenSource checks that --until-idle does not
-// wait for ever when a source cannot be read: it exits 1 naming the source.
-func TestUntilIdleGivesUpOnBrokenSource(t *testing.T) {
-	dir := t.TempDir()
-	path, err := InitDemo(t.Context(), dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := config.Load(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.Sources[1].Table = "no_such_table"
-	if err := cfg.Save(path); err != nil {
-		t.Fatal(err)
-	}
-	start := time.Now()
-	code, _, errOut := gw(t, "run", "--headless", "--config", path, "--until-idle", "--status-every", "0")
-	if code != 1 || !strings.Contains(errOut, "source demo-points failed") || !strings.Contains(errOut, "no_such_table") {
-		t.Errorf("run --until-idle with a missing table = exit %d, stderr %q; want 1 naming demo-points and the table", code, errOut)
-	}
-	t.Logf("gave up after %v", time.Since(start).Round(time.Millisecond))
 }
 
 // TestWorkspaceOpensWithoutModel checks that a workspace whose model file
@@ -233,15 +197,9 @@ func TestWorkspaceOpensWithoutModel(t *testing.T) {
 	if err := os.WriteFile(cfg.ModelPath(), []byte("broken"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	// Headless refuses to start without a model.
-	code, _, errOut := gw(t, "run", "--headless", "--config", path, "--until-idle")
-	if code != 1 || !strings.Contains(errOut, "load model") {
-		t.Errorf("run without a valid model = exit %d, stderr %q; want 1 and the load error", code, errOut)
-	}
-
-	w, err := OpenWorkspace(ctx, path)
+	w, err := Open(ctx, path)
 	if err != nil {
-		t.Fatalf("OpenWorkspace with a broken model: %v; want it to open", err)
+		t.Fatalf("Open with a broken model: %v; want it to open", err)
 	}
 	defer w.Close()
 	if w.ModelErr == nil || w.Models.Current() != nil {
@@ -254,36 +212,22 @@ func TestWorkspaceOpensWithoutModel(t *testing.T) {
 	w.Models.OnChange(func(c ModelChange) { changes <- c })
 	done := make(chan error, 1)
 	go func() { done <- w.Run(ctx) }()
-	if _, err := Simulate(ctx, w.Store, rand.New(rand.NewPCG(3, 3)), 2, 0); err != nil {
+	if _, err := demo.Simulate(ctx, w.Store, rand.New(rand.NewPCG(3, 3)), 2, 0); err != nil {
 		t.Fatal(err)
 	}
 	time.Sleep(300 * time.Millisecond)
-	if _, err := w.Store.ResultByKey(ctx, storage.DemoBlobSource, "1"); err == nil {
+	if _, err := w.Store.ResultByKey(ctx, demo.BlobSource, "1"); err == nil {
 		t.Fatal("a scan was graded with no model loaded")
 	}
 	replaceFile(t, cfg.ModelPath(), good)
 	if c := waitChange(t, changes); c.Err != nil || c.Current.SHA256 == "" {
 		t.Fatalf("valid model after a broken one: %+v", c)
 	}
-	waitFor(t, "the waiting scans to be graded", func() bool {
-		_, e1 := w.Store.ResultByKey(ctx, storage.DemoBlobSource, "1")
-		_, e2 := w.Store.ResultByKey(ctx, storage.DemoPointsSource, "1")
+	apptest.WaitFor(t, "the waiting scans to be graded", func() bool {
+		_, e1 := w.Store.ResultByKey(ctx, demo.BlobSource, "1")
+		_, e2 := w.Store.ResultByKey(ctx, demo.PointsSource, "1")
 		return e1 == nil && e2 == nil
 	})
 	cancel()
 	<-done
-}
-
-// TestSimulateRate checks that --rate paces the inserts: 10 scans at 20
-// per second cannot be done in much less than half a second.
-func TestSimulateRate(t *testing.T) {
-	path := fastDemo(t)
-	start := time.Now()
-	out := mustGW(t, "simulate", "--config", path, "--count", "10", "--rate", "20", "--seed", "1")
-	if d := time.Since(start); d < 400*time.Millisecond {
-		t.Errorf("10 scans at 20/s took %v; want about 0.5s", d)
-	}
-	if !strings.Contains(out, "inserted 10 scans (5 blob, 5 points)") {
-		t.Errorf("simulate output = %q; want 10 scans split 5/5", out)
-	}
 }

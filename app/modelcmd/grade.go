@@ -6,44 +6,24 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/gradewatch/gradewatch/app/cli"
+	"github.com/gradewatch/gradewatch/app/config"
 	"github.com/gradewatch/gradewatch/inference"
 	"github.com/gradewatch/gradewatch/monitor/scan"
 )
 
-// LayoutFunc returns the scan layout of a source of the configuration
-// file at configPath; source "" means the first enabled source.
-type LayoutFunc func(configPath, source string) (scan.Layout, error)
-
-// Grade runs "gradewatch grade --model FILE IMAGE...", decoding every
-// image with scan.DefaultImageLayout.
+// Grade runs "gradewatch grade --model FILE [--config FILE [--source
+// NAME]] IMAGE...". Images are decoded by monitor/scan's image decoder;
+// with --config, decoded and normalised as that source's scans
+// (scan.ImageLayout), so they grade as on the line; without it, with
+// scan.DefaultImageLayout.
 func Grade(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	return GradeWith(nil)(ctx, args, stdout, stderr)
-}
-
-// GradeWith returns the grade command with "--config FILE [--source
-// NAME]": images are then decoded and normalised as that source's scans
-// (scan.ImageLayout of the layout layoutOf gives), so they grade as on the
-// line. A nil layoutOf offers no --config.
-func GradeWith(layoutOf LayoutFunc) func(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	return func(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-		return runGrade(ctx, layoutOf, args, stdout, stderr)
-	}
-}
-
-func runGrade(ctx context.Context, layoutOf LayoutFunc, args []string, stdout, stderr io.Writer) int {
-	usage := "--model FILE [--json] IMAGE..."
-	if layoutOf != nil {
-		usage = "--model FILE [--config FILE [--source NAME]] [--json] IMAGE..."
-	}
-	fs := newFlags("grade", usage, stderr)
+	fs := cli.NewFlags("grade", "--model FILE [--config FILE [--source NAME]] [--json] IMAGE...", stderr)
 	modelPath := fs.String("model", "", "ONNX model file (its sidecar JSON beside it is read too)")
 	asJSON := fs.Bool("json", false, "print one JSON object per image")
-	var configPath, source *string
-	if layoutOf != nil {
-		configPath = fs.String("config", "", "decode images as a source of this configuration decodes its scans")
-		source = fs.String("source", "", "the source of --config (default: the first)")
-	}
-	pos, code, ok := parse(fs, args)
+	configPath := fs.String("config", "", "decode images as a source of this configuration decodes its scans")
+	source := fs.String("source", "", "the source of --config (default: the first enabled one)")
+	pos, code, ok := cli.Parse(fs, args)
 	if !ok {
 		return code
 	}
@@ -53,14 +33,14 @@ func runGrade(ctx context.Context, layoutOf LayoutFunc, args []string, stdout, s
 		return 2
 	}
 	layout := scan.DefaultImageLayout
-	if layoutOf != nil && *configPath != "" {
-		l, err := layoutOf(*configPath, *source)
+	if *configPath != "" {
+		l, err := sourceLayout(*configPath, *source)
 		if err != nil {
 			fmt.Fprintf(stderr, "gradewatch grade: %v\n", err)
 			return 2
 		}
 		layout = scan.ImageLayout(l)
-	} else if layoutOf != nil && *source != "" {
+	} else if *source != "" {
 		fmt.Fprintln(stderr, "gradewatch grade: --source needs --config FILE")
 		return 2
 	}
@@ -136,4 +116,27 @@ func readImage(l scan.Layout, path string) (inference.Image, error) {
 		return inference.Image{}, err
 	}
 	return inference.Image{Width: m.Width, Height: m.Height, Pix: m.Pix}, nil
+}
+
+// sourceLayout returns the scan layout of a source of the configuration at
+// path, the first enabled one when source is "".
+func sourceLayout(path, source string) (scan.Layout, error) {
+	cfg, err := config.Load(path)
+	if err != nil {
+		return scan.Layout{}, err
+	}
+	var names []string
+	for _, s := range cfg.Sources {
+		if s.Disabled {
+			continue
+		}
+		if source == "" || s.Name == source {
+			return s.ScanLayout(), nil
+		}
+		names = append(names, s.Name)
+	}
+	if source == "" {
+		return scan.Layout{}, fmt.Errorf("%s has no enabled source; add one or leave out --config", path)
+	}
+	return scan.Layout{}, fmt.Errorf("%s has no enabled source %q; use one of %v", path, source, names)
 }

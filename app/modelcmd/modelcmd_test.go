@@ -15,7 +15,7 @@ import (
 	"github.com/gradewatch/gradewatch/inference/onnx"
 )
 
-const mnistDir = "../testdata/onnx/models/mnist-8"
+const mnistDir = "../../inference/testdata/onnx/models/mnist-8"
 
 func run(t *testing.T, f func(context.Context, []string, *bytes.Buffer, *bytes.Buffer) int, args ...string) (int, string, string) {
 	t.Helper()
@@ -44,8 +44,8 @@ func TestModelCommands(t *testing.T) {
 		{"info no file", []string{"info"}, 2, nil},
 		{"test pass", []string{"test", mnistDir}, 0, []string{"test_data_set_2 Plus214_Output_0", "PASS", "1 of 1 cases passed"}},
 		{"test tight tolerance fails", []string{"test", "--rtol", "0", "--atol", "0", mnistDir}, 1, []string{"FAIL", "0 of 1 cases passed"}},
-		{"test many cases", []string{"test", "../testdata/onnx/simple"}, 0, []string{"1 of 1 cases passed"}},
-		{"test nested cases", []string{"test", "../testdata/onnx/models"}, 0, []string{"1 of 1 cases passed"}},
+		{"test many cases", []string{"test", "../../inference/testdata/onnx/simple"}, 0, []string{"1 of 1 cases passed"}},
+		{"test nested cases", []string{"test", "../../inference/testdata/onnx/models"}, 0, []string{"1 of 1 cases passed"}},
 		{"test no cases", []string{"test", "."}, 1, nil},
 		{"unknown", []string{"frobnicate"}, 2, nil},
 		{"no command", nil, 2, nil},
@@ -66,7 +66,7 @@ func TestModelCommands(t *testing.T) {
 }
 
 func TestBenchJSON(t *testing.T) {
-	code, out, errOut := run(t, model, "bench", "--batch", "3", "--threads", "2", "--json", "--duration", "50ms", "../testdata/bench/seed-cnn.onnx")
+	code, out, errOut := run(t, model, "bench", "--batch", "3", "--threads", "2", "--json", "--duration", "50ms", "../../inference/testdata/bench/seed-cnn.onnx")
 	if code != 0 {
 		t.Fatalf("model bench = exit %d: %s", code, errOut)
 	}
