@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -228,13 +229,34 @@ func TestHeaderClashes(t *testing.T) {
 	}
 }
 
-// TestWriteStopsOnReadError checks that a failing read is reported and
-// nothing is written.
+// TestWriteStopsOnReadError checks that a failing read is reported,
+// nothing is written and the spool file is removed.
 func TestWriteStopsOnReadError(t *testing.T) {
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
 	var buf bytes.Buffer
 	n, err := writeCSV(t.Context(), failingResults{}, &buf, Query{})
 	if err == nil || !strings.Contains(err.Error(), "database gone") || n != 0 || buf.Len() != 0 {
 		t.Errorf("Write over a failing read = %d rows, %v, %d bytes; want 0, the read error, nothing written", n, err, buf.Len())
+	}
+	if left, _ := os.ReadDir(tmp); len(left) != 0 {
+		t.Errorf("after a failed export %d files are left in TMPDIR (%s); want the spool removed", len(left), left[0].Name())
+	}
+}
+
+// TestWriteRemovesSpool checks that a successful export leaves no spool
+// file behind.
+func TestWriteRemovesSpool(t *testing.T) {
+	st, src := exportStore(t)
+	commitResult(t, st, src, 1, map[string]string{"lot": "L1"})
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	var buf bytes.Buffer
+	if n, err := writeCSV(t.Context(), st, &buf, Query{}); err != nil || n != 1 {
+		t.Fatalf("writeCSV = %d, %v; want 1 row", n, err)
+	}
+	if left, _ := os.ReadDir(tmp); len(left) != 0 {
+		t.Errorf("after an export %d files are left in TMPDIR (%s); want the spool removed", len(left), left[0].Name())
 	}
 }
 
